@@ -1,0 +1,59 @@
+// Calendar dates are `YYYY-MM-DD` strings in UTC (CAL-3). They compare correctly as strings,
+// which keeps the fold free of Date objects on its hot path.
+
+export type CalendarDate = string;
+
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+export function isCalendarDate(value: string): boolean {
+  const m = DATE_RE.exec(value);
+  if (!m) return false;
+  const y = Number(m[1]);
+  const mo = Number(m[2]);
+  const d = Number(m[3]);
+  return mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth(y, mo);
+}
+
+export function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/** The UTC calendar date of an RFC 3339 instant (its business day, CAL-3). */
+export function dateOf(instantMs: number): CalendarDate {
+  return new Date(instantMs).toISOString().slice(0, 10);
+}
+
+/** "N months after D": same day N months later, clamped to the month's last day (CAL-3). */
+export function addMonths(date: CalendarDate, months: number): CalendarDate {
+  const y = Number(date.slice(0, 4));
+  const m = Number(date.slice(5, 7));
+  const d = Number(date.slice(8, 10));
+  const total = y * 12 + (m - 1) + months;
+  const ny = Math.floor(total / 12);
+  const nm = (total % 12) + 1;
+  return format(ny, nm, Math.min(d, daysInMonth(ny, nm)));
+}
+
+export function addDays(date: CalendarDate, days: number): CalendarDate {
+  const ms = Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10)));
+  return dateOf(ms + days * 86_400_000);
+}
+
+/** Whole days from `from` to `to` (positive when `to` is later). */
+export function daysBetween(from: CalendarDate, to: CalendarDate): number {
+  return Math.round((startOfDayMs(to) - startOfDayMs(from)) / 86_400_000);
+}
+
+export function startOfDayMs(date: CalendarDate): number {
+  return Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10)));
+}
+
+export function maxDate(a: CalendarDate | undefined, b: CalendarDate | undefined): CalendarDate | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return a >= b ? a : b;
+}
+
+function format(y: number, m: number, d: number): CalendarDate {
+  return `${String(y).padStart(4, "0")}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
+}

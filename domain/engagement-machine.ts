@@ -1,0 +1,204 @@
+import { assign, setup } from "xstate";
+import { addMonths, type CalendarDate } from "./dates.ts";
+import { anomalyOf, NO_FACTS, type PairFacts, recordFact, type TimedEvent } from "./facts.ts";
+import type { EngagementEvent } from "./events.ts";
+import type { RuleId } from "./rules/index.ts";
+import { ruleSetOn } from "./rules/index.ts";
+
+/** A stored event entering the machine: its type, and the event on the business-time axis. */
+export type EngagementInput = { type: EngagementEvent["type"]; at: TimedEvent };
+/** Asks the machine for its verdict at an instant; the last event of every derivation. */
+export type VerdictRequest = { type: "verdict.requested"; asOf: CalendarDate; workload: string };
+export type MachineEvent = EngagementInput | VerdictRequest;
+
+export interface MachineContext {
+  readonly facts: PairFacts;
+}
+
+/** The pair's work within TIM-1's window before `asOf`, by the rules in force at `asOf`. */
+export function recentWork(facts: PairFacts, asOf: CalendarDate) {
+  const months = ruleSetOn(asOf).engagementRecencyMonths.value;
+  const since = addMonths(asOf, -months);
+  return facts.eligibleWork.filter((w) => w.lastDay >= since);
+}
+
+function managedServicesCount(facts: PairFacts, asOf: CalendarDate): boolean {
+  const ms = facts.managedServices;
+  if (!ms) return false;
+  const months = ruleSetOn(asOf).engagementRecencyMonths.value;
+  return ms.endedOn === undefined || ms.endedOn >= addMonths(asOf, -months);
+}
+
+const CLAIM_STATES = {
+  "claim.submitted": "submitted",
+  "claim.info-requested": "infoRequested",
+  "claim.resubmitted": "resubmitted",
+  "claim.approved": "approved",
+  "claim.rejected": "rejected",
+  "claim.declined": "declined",
+  "claim.disassociated": "disassociated",
+} as const;
+
+const input = (e: MachineEvent) => (e as EngagementInput).at;
+const claimIdOf = (e: MachineEvent) => (input(e).event.data as { claimId?: string }).claimId;
+
+/**
+ * The engagement machine: one pair's stage (ACT-9) and claim lifecycle (CLM-2) as parallel regions,
+ * its POE facts in context, and eligibility decided by guards when a verdict is requested.
+ * Pure: no delays, no invoked actors; time comes only from the events.
+ */
+export const engagementMachine = setup({
+  types: { context: {} as MachineContext, events: {} as MachineEvent },
+  guards: {
+    excludedSegment: ({ context, event }) => {
+      const asOf = (event as VerdictRequest).asOf;
+      const segment = context.facts.tenant?.segment;
+      return segment !== undefined && ruleSetOn(asOf).excludedSegments.value.includes(segment);
+    },
+    retiredWorkload: ({ event }) => {
+      const { asOf, workload } = event as VerdictRequest;
+      return ruleSetOn(asOf).workloads.retired.value.includes(workload);
+    },
+    recentWorkOnUsageOnlyWorkload: ({ context, event }) => {
+      const { asOf, workload } = event as VerdictRequest;
+      return ruleSetOn(asOf).workloads.usageOnly.value.includes(workload) && recentWork(context.facts, asOf).length > 0;
+    },
+    recentWork: ({ context, event }) => recentWork(context.facts, (event as VerdictRequest).asOf).length > 0,
+    managedServices: ({ context, event }) => managedServicesCount(context.facts, (event as VerdictRequest).asOf),
+    sameClaim: ({ context, event }) => context.facts.claim?.claimId === claimIdOf(event),
+    newClaim: ({ context, event }) => context.facts.claim?.claimId !== claimIdOf(event),
+  },
+  actions: {
+    recordFact: assign({ facts: ({ context, event }) => recordFact(context.facts, input(event)) }),
+    recordClaimAnomaly: assign({
+      facts: ({ context, event }) => {
+        const t = input(event);
+        return {
+          ...context.facts,
+          anomalies: [
+            ...context.facts.anomalies,
+            anomalyOf(t, `${t.event.type} does not follow the claim's lifecycle from its previous status`, "CLM-2" as RuleId),
+          ],
+        };
+      },
+    }),
+    recordUnmatchedEnd: assign({
+      facts: ({ context, event }) => ({
+        ...context.facts,
+        anomalies: [
+          ...context.facts.anomalies,
+          anomalyOf(input(event), "managed services ended before any start was recorded", "ACT-6"),
+        ],
+      }),
+    }),
+  },
+}).createMachine({
+  id: "engagement",
+  type: "parallel",
+  context: { facts: NO_FACTS },
+  states: {
+    // Every stored event lands in the facts, whatever the other regions make of it.
+    facts: {
+      initial: "recording",
+      states: { recording: { on: { "verdict.requested": {}, "*": { actions: "recordFact" } } } },
+    },
+    // ACT-9: the furthest phase reached; guidance and support do not move it.
+    stage: {
+      initial: "none",
+      on: { "managed-services.ended": { actions: "recordUnmatchedEnd" } },
+      states: {
+        none: {
+          on: {
+            "presales.engagement.delivered": "presales",
+            "presales.milestone.reached": "presales",
+            "deployment.started": "deployment",
+            "deployment.completed": "deployment",
+            "adoption.activity.logged": "adoption",
+            "managed-services.started": "managedServices",
+          },
+        },
+        presales: {
+          on: {
+            "deployment.started": "deployment",
+            "deployment.completed": "deployment",
+            "adoption.activity.logged": "adoption",
+            "managed-services.started": "managedServices",
+          },
+        },
+        deployment: {
+          on: { "adoption.activity.logged": "adoption", "managed-services.started": "managedServices" },
+        },
+        adoption: { on: { "managed-services.started": "managedServices" } },
+        managedServices: { on: { "managed-services.ended": {} } },
+      },
+    },
+    // CLM-2: submitted → info-requested ↔ resubmitted → approved | rejected; approved → declined | disassociated;
+    // a rejected, declined or disassociated claim may be submitted again. The status is always the one set
+    // by the latest claim event; a step outside the lifecycle is taken but recorded as an anomaly.
+    claim: {
+      initial: "unclaimed",
+      on: Object.fromEntries(
+        Object.entries(CLAIM_STATES).map(([type, state]) => [
+          type,
+          { target: `.${state}`, actions: "recordClaimAnomaly" },
+        ]),
+      ),
+      states: {
+        unclaimed: { on: { "claim.submitted": "submitted" } },
+        submitted: {
+          on: {
+            "claim.submitted": { guard: "sameClaim", target: "submitted" },
+            "claim.info-requested": { guard: "sameClaim", target: "infoRequested" },
+            "claim.approved": { guard: "sameClaim", target: "approved" },
+            "claim.rejected": { guard: "sameClaim", target: "rejected" },
+          },
+        },
+        infoRequested: {
+          on: {
+            "claim.resubmitted": { guard: "sameClaim", target: "resubmitted" },
+            "claim.approved": { guard: "sameClaim", target: "approved" },
+            "claim.rejected": { guard: "sameClaim", target: "rejected" },
+          },
+        },
+        resubmitted: {
+          on: {
+            "claim.info-requested": { guard: "sameClaim", target: "infoRequested" },
+            "claim.approved": { guard: "sameClaim", target: "approved" },
+            "claim.rejected": { guard: "sameClaim", target: "rejected" },
+          },
+        },
+        approved: {
+          on: {
+            "claim.declined": { guard: "sameClaim", target: "declined" },
+            "claim.disassociated": { guard: "sameClaim", target: "disassociated" },
+          },
+        },
+        rejected: {
+          on: {
+            "claim.resubmitted": { guard: "sameClaim", target: "resubmitted" },
+            "claim.submitted": "submitted",
+          },
+        },
+        declined: { on: { "claim.submitted": { guard: "newClaim", target: "submitted" } } },
+        disassociated: { on: { "claim.submitted": { guard: "newClaim", target: "submitted" } } },
+      },
+    },
+    // STATE.md's eligibility order, as guards evaluated at the requested instant.
+    eligibility: {
+      initial: "undecided",
+      on: {
+        "verdict.requested": [
+          { guard: "excludedSegment", target: ".excluded" },
+          { guard: "retiredWorkload", target: ".notClaimable" },
+          { guard: "recentWorkOnUsageOnlyWorkload", target: ".usageRecognition" },
+          { guard: "recentWork", target: ".usageIncentive" },
+          { guard: "managedServices", target: ".usageRecognition" },
+          { target: ".notClaimable" },
+        ],
+      },
+      states: { undecided: {}, excluded: {}, notClaimable: {}, usageIncentive: {}, usageRecognition: {} },
+    },
+  },
+});
+
+export type EngagementSnapshot = ReturnType<typeof engagementMachine.resolveState>;

@@ -1,0 +1,279 @@
+import { z } from "zod";
+import { isCalendarDate } from "./dates.ts";
+import { KNOWN_WORKLOADS } from "./rules/index.ts";
+
+// The inbound contract (contract/EVENTS.md) as zod schemas: one per type, types inferred from them.
+// Unknown extra fields are kept (CloudEvents extensions on the envelope, new optional fields in data).
+
+const calendarDate = z.string().refine(isCalendarDate, { message: "expected a calendar date YYYY-MM-DD" });
+const count = z.number().int().nonnegative();
+const nonEmpty = z.string().trim().min(1);
+const workloadId = z.string().refine((w) => KNOWN_WORKLOADS.has(w), {
+  message: "unknown workload id (RULES WKL-4)",
+});
+const workloadList = z.array(workloadId);
+const delivery = z.enum(["remote", "onsite", "hybrid"]);
+const presalesProgram = z.enum(["MCI", "CSI"]);
+const claimId = nonEmpty;
+
+const envelope = {
+  specversion: z.literal("1.0"),
+  id: nonEmpty,
+  source: nonEmpty,
+  time: z.iso.datetime({ offset: true }),
+  partnerid: z.string().regex(/^\d+$/, "expected the Partner (location) ID, digits"),
+};
+const tenantid = z.guid({ message: "expected the customer's Entra tenant id (GUID)" });
+
+function pairEvent<T extends string, D extends z.ZodType>(type: T, data: D) {
+  return z.looseObject({ ...envelope, type: z.literal(type), tenantid, workload: workloadId, data });
+}
+// Tenant events apply to every workload of the tenant, partner events to no tenant: a stray attribute
+// would put the event in the wrong stream, so it is refused rather than ignored.
+const absent = (message: string) => z.never({ message }).optional();
+
+function tenantEvent<T extends string, D extends z.ZodType>(type: T, data: D) {
+  return z.looseObject({
+    ...envelope,
+    type: z.literal(type),
+    tenantid,
+    workload: absent("tenant events apply to every workload of the tenant and carry no workload"),
+    data,
+  });
+}
+function partnerEvent<T extends string, D extends z.ZodType>(type: T, data: D) {
+  return z.looseObject({
+    ...envelope,
+    type: z.literal(type),
+    tenantid: absent("partner events carry no tenantid"),
+    workload: absent("partner events carry no workload"),
+    data,
+  });
+}
+
+export const TenantProfiled = tenantEvent(
+  "tenant.profiled",
+  z.looseObject({
+    customerName: nonEmpty,
+    segment: z.enum(["commercial", "education", "government-gcc", "government-gcc-high", "government-dod"]),
+    publicSector: z.boolean(),
+    country: z.string().regex(/^[A-Z]{2}$/, "expected an ISO 3166-1 alpha-2 country code"),
+    paidSeats: count.optional(),
+    studentSeats: count.optional(),
+  }),
+);
+
+export const PresalesEngagementDelivered = pairEvent(
+  "presales.engagement.delivered",
+  z.looseObject({ program: presalesProgram, engagement: nonEmpty, startDate: calendarDate, endDate: calendarDate }),
+);
+export const PresalesMilestoneReached = pairEvent(
+  "presales.milestone.reached",
+  z.looseObject({ program: presalesProgram, milestone: nonEmpty, paid: z.boolean() }),
+);
+export const DeploymentStarted = pairEvent(
+  "deployment.started",
+  z.looseObject({
+    activities: z
+      .array(z.enum(["provisioning", "configuration", "policy-customization", "migration", "integration", "pilot"]))
+      .min(1),
+    delivery,
+    plannedStart: calendarDate.optional(),
+    plannedEnd: calendarDate.optional(),
+    usersInScope: count.optional(),
+  }),
+);
+export const DeploymentCompleted = pairEvent(
+  "deployment.completed",
+  z.looseObject({ completedOn: calendarDate, usersDeployed: count.optional() }),
+);
+export const AdoptionActivityLogged = pairEvent(
+  "adoption.activity.logged",
+  z.looseObject({
+    kind: z.enum(["change-management", "admin-enablement", "health-check", "fasttrack-guidance", "end-user-training"]),
+    handsOn: z.boolean(),
+    audience: z.enum(["admins", "end-users", "mixed"]),
+    delivery,
+    durationDays: count.optional(),
+    meetings: count.optional(),
+    recommendations: count.optional(),
+  }),
+);
+export const GuidanceSessionLogged = pairEvent(
+  "guidance.session.logged",
+  z.looseObject({ minutes: count, topic: nonEmpty }),
+);
+export const SupportCaseLogged = pairEvent(
+  "support.case.logged",
+  z.looseObject({ kind: z.enum(["end-user-support", "technical-support"]), caseRef: z.string().optional() }),
+);
+export const ManagedServicesStarted = pairEvent(
+  "managed-services.started",
+  z.looseObject({ offering: z.enum(["MSS", "MXDR", "managed-soc", "other"]) }),
+);
+export const ManagedServicesEnded = pairEvent(
+  "managed-services.ended",
+  z.looseObject({ reason: z.string().optional() }),
+);
+export const EngagementScopeDescribed = pairEvent(
+  "engagement.scope.described",
+  z.looseObject({
+    description: nonEmpty,
+    startDate: calendarDate.optional(),
+    endDate: calendarDate.optional(),
+    usersInScope: count.optional(),
+    customerNeed: z.string().optional(),
+    customerBenefit: z.string().optional(),
+    meetingsHeld: count.optional(),
+    migratingFrom: z.string().optional(),
+  }),
+);
+export const AcknowledgementRecorded = pairEvent(
+  "acknowledgement.recorded",
+  z.looseObject({
+    signedOn: calendarDate,
+    signer: z.looseObject({ name: nonEmpty, title: z.string().optional(), email: z.string().optional() }),
+    format: z.enum(["signed-sow", "e-signature", "poe-template", "email"]),
+    workloads: workloadList,
+  }),
+);
+export const DisclosureRecorded = pairEvent("disclosure.recorded", z.looseObject({ disclosedOn: calendarDate }));
+export const PoeDocumentAttached = pairEvent(
+  "poe.document.attached",
+  z.looseObject({
+    documentId: nonEmpty,
+    kind: z.enum(["sow", "poe-template", "roadmap", "architecture", "meeting-notes", "acknowledgement", "other"]),
+    fileName: nonEmpty,
+    contentType: nonEmpty,
+    size: count,
+    sha256: z.string().regex(/^[0-9a-f]{64}$/i, "expected a SHA-256 in hex"),
+    workloadsMentioned: workloadList,
+    tenantIdOnDocument: z.string().optional(),
+  }),
+);
+const claimType = z.enum(["usage-incentive", "usage-recognition"]);
+export const ClaimSubmitted = pairEvent(
+  "claim.submitted",
+  z.looseObject({ claimId, claimType, submittedOn: calendarDate }),
+);
+export const ClaimInfoRequested = pairEvent(
+  "claim.info-requested",
+  z.looseObject({ claimId, comment: z.string(), respondBy: calendarDate.optional() }),
+);
+export const ClaimResubmitted = pairEvent(
+  "claim.resubmitted",
+  z.looseObject({ claimId, comment: z.string().optional() }),
+);
+export const ClaimApproved = pairEvent("claim.approved", z.looseObject({ claimId, approvedOn: calendarDate }));
+export const ClaimRejected = pairEvent("claim.rejected", z.looseObject({ claimId, reason: z.string() }));
+export const ClaimDeclined = pairEvent(
+  "claim.declined",
+  z.looseObject({ claimId, reason: z.string().optional() }),
+);
+export const ClaimDisassociated = pairEvent(
+  "claim.disassociated",
+  z.looseObject({ claimId, reason: z.string() }),
+);
+export const UsageReported = pairEvent(
+  "usage.reported",
+  z.looseObject({
+    month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, "expected a month YYYY-MM"),
+    mau: count,
+    pau: count,
+  }),
+);
+export const SkillingCertificationRecorded = partnerEvent(
+  "skilling.certification.recorded",
+  z.looseObject({ person: nonEmpty, certification: nonEmpty, earnedOn: calendarDate }),
+);
+
+export const EVENT_SCHEMAS = [
+  TenantProfiled,
+  PresalesEngagementDelivered,
+  PresalesMilestoneReached,
+  DeploymentStarted,
+  DeploymentCompleted,
+  AdoptionActivityLogged,
+  GuidanceSessionLogged,
+  SupportCaseLogged,
+  ManagedServicesStarted,
+  ManagedServicesEnded,
+  EngagementScopeDescribed,
+  AcknowledgementRecorded,
+  DisclosureRecorded,
+  PoeDocumentAttached,
+  ClaimSubmitted,
+  ClaimInfoRequested,
+  ClaimResubmitted,
+  ClaimApproved,
+  ClaimRejected,
+  ClaimDeclined,
+  ClaimDisassociated,
+  UsageReported,
+  SkillingCertificationRecorded,
+] as const;
+
+export const EngagementEventSchema = z.discriminatedUnion("type", EVENT_SCHEMAS);
+export type EngagementEvent = z.infer<typeof EngagementEventSchema>;
+export type EventType = EngagementEvent["type"];
+export type EventOf<T extends EventType> = Extract<EngagementEvent, { type: T }>;
+export type PairEvent = Exclude<EngagementEvent, { type: "tenant.profiled" | "skilling.certification.recorded" }>;
+export type TenantEvent = EventOf<"tenant.profiled">;
+export type PartnerEvent = EventOf<"skilling.certification.recorded">;
+
+export const EVENT_TYPES: readonly EventType[] = EVENT_SCHEMAS.map((s) => s.shape.type.value);
+const TENANT_TYPES: ReadonlySet<string> = new Set(["tenant.profiled"]);
+const PARTNER_TYPES: ReadonlySet<string> = new Set(["skilling.certification.recorded"]);
+
+export type StreamKind = "pair" | "tenant" | "partner";
+export function streamKindOf(type: string): StreamKind {
+  if (TENANT_TYPES.has(type)) return "tenant";
+  if (PARTNER_TYPES.has(type)) return "partner";
+  return "pair";
+}
+
+/** Streams: one per pair, one per tenant, one per partner (stream = Cosmos logical partition). */
+export function streamIdOf(event: EngagementEvent): string {
+  if (event.type === "skilling.certification.recorded") return event.partnerid;
+  if (event.type === "tenant.profiled") return tenantStreamId(event.partnerid, event.tenantid);
+  return pairStreamId(event.partnerid, event.tenantid, event.workload);
+}
+export const pairStreamId = (partnerId: string, tenantId: string, workload: string) =>
+  `${partnerId}|${tenantId.toLowerCase()}|${workload}`;
+export const tenantStreamId = (partnerId: string, tenantId: string) => `${partnerId}|${tenantId.toLowerCase()}`;
+
+export interface FieldError {
+  /** JSON path of the failing field, e.g. `$.data.startDate`. */
+  path: string;
+  message: string;
+}
+
+export type Validation = { ok: true; event: EngagementEvent } | { ok: false; errors: FieldError[] };
+
+/** Validates one CloudEvent; errors name each failing field by JSON path. */
+export function validateEvent(input: unknown): Validation {
+  const result = EngagementEventSchema.safeParse(input);
+  if (result.success) return { ok: true, event: result.data };
+  return { ok: false, errors: toFieldErrors(result.error, input) };
+}
+
+export function toFieldErrors(error: z.ZodError, input?: unknown): FieldError[] {
+  return error.issues.map((issue) => {
+    let message = issue.message;
+    if (issue.code === "invalid_union" && issue.path.length === 1 && issue.path[0] === "type") {
+      const got = (input as { type?: unknown } | null)?.type;
+      message = `unknown event type ${JSON.stringify(got)}; expected one of ${EVENT_TYPES.join(", ")}`;
+    }
+    return { path: jsonPath(issue.path), message };
+  });
+}
+
+export function jsonPath(path: readonly PropertyKey[]): string {
+  let out = "$";
+  for (const key of path) {
+    if (typeof key === "number") out += `[${key}]`;
+    else if (typeof key === "string" && /^[A-Za-z_$][\w$]*$/.test(key)) out += `.${key}`;
+    else out += `[${JSON.stringify(String(key))}]`;
+  }
+  return out;
+}

@@ -1,0 +1,254 @@
+import { addDays, type CalendarDate, maxDate } from "./dates.ts";
+import type { EngagementEvent, EventOf } from "./events.ts";
+import type { RuleId, Segment } from "./rules/index.ts";
+import { ruleSetOn } from "./rules/index.ts";
+
+/** An event placed on the business-time axis: `timeMs` orders the fold, `date` is its UTC day. */
+export interface TimedEvent {
+  readonly event: EngagementEvent;
+  readonly timeMs: number;
+  readonly date: CalendarDate;
+}
+
+export function timed(event: EngagementEvent): TimedEvent {
+  const timeMs = Date.parse(event.time);
+  return { event, timeMs, date: new Date(timeMs).toISOString().slice(0, 10) };
+}
+
+/** Business-time order; ties by source, then id, so any arrival order folds the same way. */
+export function byBusinessTime(a: TimedEvent, b: TimedEvent): number {
+  if (a.timeMs !== b.timeMs) return a.timeMs - b.timeMs;
+  if (a.event.source !== b.event.source) return a.event.source < b.event.source ? -1 : 1;
+  return a.event.id < b.event.id ? -1 : a.event.id > b.event.id ? 1 : 0;
+}
+
+export interface TenantProfile {
+  readonly customerName: string;
+  readonly segment: Segment;
+  readonly publicSector: boolean;
+  readonly country: string;
+  readonly paidSeats?: number;
+  readonly studentSeats?: number;
+}
+
+/** Work that can make a pair claimable (ACT-1, ACT-3, ACT-8), with the days it covers. */
+export interface EligibleWork {
+  readonly kind: "deployment" | "adoption";
+  readonly rule: RuleId;
+  readonly date: CalendarDate;
+  readonly lastDay: CalendarDate;
+  readonly timeMs: number;
+}
+
+export interface Anomaly {
+  readonly source: string;
+  readonly id: string;
+  readonly type: string;
+  readonly time: string;
+  readonly rule?: RuleId;
+  readonly message: string;
+}
+
+export interface Acknowledgement {
+  readonly signedOn: CalendarDate;
+  readonly workloads: readonly string[];
+  readonly format: string;
+  readonly signer: { readonly name: string; readonly title?: string; readonly email?: string };
+}
+
+export interface PoeDocument {
+  readonly documentId: string;
+  readonly kind: string;
+  readonly fileName: string;
+  readonly sha256: string;
+  readonly size: number;
+  readonly workloadsMentioned: readonly string[];
+  readonly tenantIdOnDocument?: string;
+  readonly attachedOn: CalendarDate;
+}
+
+export interface Scope {
+  readonly description?: string;
+  readonly startDate?: CalendarDate;
+  readonly endDate?: CalendarDate;
+  readonly usersInScope?: number;
+  readonly customerNeed?: string;
+  readonly customerBenefit?: string;
+  readonly meetingsHeld?: number;
+  readonly migratingFrom?: string;
+}
+
+export interface ClaimFacts {
+  readonly claimId: string;
+  /** Unknown when the claim's events arrived without its submission (recorded as an anomaly). */
+  readonly claimType?: "usage-incentive" | "usage-recognition";
+  readonly submittedOn?: CalendarDate;
+  readonly approvedOn?: CalendarDate;
+  readonly infoRequestedOn?: CalendarDate;
+  readonly respondBy?: CalendarDate;
+  readonly endedOn?: CalendarDate;
+}
+
+/**
+ * What a pair's events have established, in business-time order. Held in the machine's context;
+ * everything the verdict needs, nothing that depends on `asOf`.
+ */
+export interface PairFacts {
+  readonly tenant?: TenantProfile;
+  readonly eligibleWork: readonly EligibleWork[];
+  /** deployment.started events still open to a later completion (their lastDay can move). */
+  readonly presales: number;
+  readonly lightweightGuidance: number;
+  readonly supportCases: number;
+  readonly managedServices?: { readonly startedOn: CalendarDate; readonly endedOn?: CalendarDate; readonly offering: string };
+  readonly scope: Scope;
+  readonly plannedStart?: CalendarDate;
+  readonly plannedEnd?: CalendarDate;
+  readonly completedOn?: CalendarDate;
+  readonly usersInScope?: number;
+  readonly meetings: number;
+  readonly acknowledgements: readonly Acknowledgement[];
+  readonly disclosedOn?: CalendarDate;
+  readonly documents: readonly PoeDocument[];
+  readonly claim?: ClaimFacts;
+  readonly usage: Readonly<Record<string, { mau: number; pau: number }>>;
+  readonly anomalies: readonly Anomaly[];
+}
+
+export const NO_FACTS: PairFacts = {
+  eligibleWork: [],
+  presales: 0,
+  lightweightGuidance: 0,
+  supportCases: 0,
+  scope: {},
+  meetings: 0,
+  acknowledgements: [],
+  documents: [],
+  usage: {},
+  anomalies: [],
+};
+
+/** Adoption is eligible only when hands-on and substantial, judged by the rules at its time (ACT-3/ACT-8). */
+export function isSubstantialAdoption(e: TimedEvent & { event: EventOf<"adoption.activity.logged"> }): boolean {
+  const rule = ruleSetOn(e.date).substantialAdoption.value;
+  const d = e.event.data;
+  if (rule.handsOn && !d.handsOn) return false;
+  return (d.durationDays ?? 0) >= rule.minDays || (d.meetings ?? 0) >= rule.minMeetings;
+}
+
+/** Folds one event into the facts. Pure; `claim` status itself lives in the machine's claim region. */
+export function recordFact(facts: PairFacts, t: TimedEvent): PairFacts {
+  const e = t.event;
+  switch (e.type) {
+    case "tenant.profiled":
+      return { ...facts, tenant: e.data };
+    case "presales.engagement.delivered":
+    case "presales.milestone.reached":
+      return { ...facts, presales: facts.presales + 1 };
+    case "deployment.started": {
+      // Completions that come later in business time extend this lastDay when they are folded.
+      const lastDay = maxDate(t.date, e.data.plannedEnd)!;
+      return {
+        ...facts,
+        eligibleWork: [...facts.eligibleWork, { kind: "deployment", rule: "ACT-1", date: t.date, lastDay, timeMs: t.timeMs }],
+        plannedStart: facts.plannedStart ?? e.data.plannedStart,
+        plannedEnd: maxDate(facts.plannedEnd, e.data.plannedEnd),
+        usersInScope: e.data.usersInScope ?? facts.usersInScope,
+      };
+    }
+    case "deployment.completed": {
+      // A completion extends every deployment started before it (STATE.md: "any later completedOn").
+      const completedOn = e.data.completedOn;
+      const eligibleWork = facts.eligibleWork.map((w) =>
+        w.kind === "deployment" && w.timeMs <= t.timeMs && completedOn > w.lastDay ? { ...w, lastDay: completedOn } : w,
+      );
+      const work: EligibleWork = { kind: "deployment", rule: "ACT-1", date: t.date, lastDay: maxDate(t.date, completedOn)!, timeMs: t.timeMs };
+      return { ...facts, eligibleWork: [...eligibleWork, work], completedOn: maxDate(facts.completedOn, completedOn) };
+    }
+    case "adoption.activity.logged": {
+      const d = e.data;
+      const meetings = facts.meetings + (d.meetings ?? 0);
+      const dated =
+        d.durationDays && d.durationDays > 0
+          ? { plannedStart: facts.plannedStart ?? t.date, plannedEnd: maxDate(facts.plannedEnd, addDays(t.date, d.durationDays - 1)) }
+          : {};
+      if (!isSubstantialAdoption(t as TimedEvent & { event: EventOf<"adoption.activity.logged"> })) {
+        return { ...facts, ...dated, meetings, lightweightGuidance: facts.lightweightGuidance + 1 };
+      }
+      const rule: RuleId = d.kind === "fasttrack-guidance" ? "ACT-8" : "ACT-3";
+      const work: EligibleWork = { kind: "adoption", rule, date: t.date, lastDay: t.date, timeMs: t.timeMs };
+      return { ...facts, ...dated, meetings, eligibleWork: [...facts.eligibleWork, work] };
+    }
+    case "guidance.session.logged":
+      return { ...facts, lightweightGuidance: facts.lightweightGuidance + 1 };
+    case "support.case.logged":
+      return { ...facts, supportCases: facts.supportCases + 1 };
+    case "managed-services.started":
+      return { ...facts, managedServices: { startedOn: t.date, offering: e.data.offering } };
+    case "managed-services.ended":
+      return facts.managedServices ? { ...facts, managedServices: { ...facts.managedServices, endedOn: t.date } } : facts;
+    case "engagement.scope.described": {
+      // Later descriptions refine earlier ones field by field.
+      const scope: Scope = { ...facts.scope };
+      for (const [k, v] of Object.entries(e.data)) if (v !== undefined) (scope as Record<string, unknown>)[k] = v;
+      return { ...facts, scope };
+    }
+    case "acknowledgement.recorded":
+      return {
+        ...facts,
+        acknowledgements: [
+          ...facts.acknowledgements,
+          { signedOn: e.data.signedOn, workloads: e.data.workloads, format: e.data.format, signer: e.data.signer },
+        ],
+      };
+    case "disclosure.recorded":
+      return { ...facts, disclosedOn: maxDate(facts.disclosedOn, e.data.disclosedOn) };
+    case "poe.document.attached": {
+      if (facts.documents.some((d) => d.documentId === e.data.documentId)) return facts;
+      const d = e.data;
+      const doc: PoeDocument = {
+        documentId: d.documentId,
+        kind: d.kind,
+        fileName: d.fileName,
+        sha256: d.sha256,
+        size: d.size,
+        workloadsMentioned: d.workloadsMentioned,
+        attachedOn: t.date,
+        ...(d.tenantIdOnDocument !== undefined ? { tenantIdOnDocument: d.tenantIdOnDocument } : {}),
+      };
+      return { ...facts, documents: [...facts.documents, doc] };
+    }
+    case "usage.reported":
+      return { ...facts, usage: { ...facts.usage, [e.data.month]: { mau: e.data.mau, pau: e.data.pau } } };
+    case "claim.submitted":
+      return {
+        ...facts,
+        claim:
+          facts.claim?.claimId === e.data.claimId
+            ? { ...facts.claim, claimType: e.data.claimType, submittedOn: maxDate(facts.claim.submittedOn, e.data.submittedOn)! }
+            : { claimId: e.data.claimId, claimType: e.data.claimType, submittedOn: e.data.submittedOn },
+      };
+    case "claim.info-requested":
+      return withClaim(facts, e.data.claimId, { infoRequestedOn: t.date, respondBy: e.data.respondBy });
+    case "claim.resubmitted":
+      return withClaim(facts, e.data.claimId, { submittedOn: maxDate(facts.claim?.submittedOn, t.date)! });
+    case "claim.approved":
+      return withClaim(facts, e.data.claimId, { approvedOn: e.data.approvedOn, endedOn: undefined });
+    case "claim.rejected":
+    case "claim.declined":
+    case "claim.disassociated":
+      return withClaim(facts, e.data.claimId, { endedOn: t.date });
+    case "skilling.certification.recorded":
+      return facts;
+  }
+}
+
+/** Claim facts follow the claim named by the event; a claim first seen after its submission still counts. */
+function withClaim(facts: PairFacts, claimId: string, change: Partial<ClaimFacts>): PairFacts {
+  const base: ClaimFacts = facts.claim?.claimId === claimId ? facts.claim : { claimId };
+  return { ...facts, claim: { ...base, ...change } };
+}
+
+export function anomalyOf(t: TimedEvent, message: string, rule?: RuleId): Anomaly {
+  return { source: t.event.source, id: t.event.id, type: t.event.type, time: t.event.time, message, ...(rule ? { rule } : {}) };
+}
