@@ -1,7 +1,7 @@
 import { assign, setup } from "xstate";
 import { addMonths, type CalendarDate } from "./dates.ts";
-import { anomalyOf, NO_FACTS, type PairFacts, recordFact, type TimedEvent } from "./facts.ts";
 import type { EngagementEvent } from "./events.ts";
+import { anomalyOf, NO_FACTS, type PairFacts, recordFact, type TimedEvent } from "./facts.ts";
 import type { RuleId } from "./rules/index.ts";
 import { ruleSetOn } from "./rules/index.ts";
 
@@ -47,24 +47,43 @@ const claimIdOf = (e: MachineEvent) => (input(e).event.data as { claimId?: strin
  * its POE facts in context, and eligibility decided by guards when a verdict is requested.
  * Pure: no delays, no invoked actors; time comes only from the events.
  */
+/**
+ * The eligibility guards (STATE.md's order), pure over the facts and the verdict request. Named so
+ * the fold can evaluate them once and let the machine choose among their outcomes.
+ */
+export const eligibilityGuards = {
+  excludedSegment: (facts: PairFacts, { asOf }: VerdictRequest) => {
+    const segment = facts.tenant?.segment;
+    return segment !== undefined && ruleSetOn(asOf).excludedSegments.value.includes(segment);
+  },
+  retiredWorkload: (_facts: PairFacts, { asOf, workload }: VerdictRequest) =>
+    ruleSetOn(asOf).workloads.retired.value.includes(workload),
+  recentWorkOnUsageOnlyWorkload: (facts: PairFacts, { asOf, workload }: VerdictRequest) =>
+    ruleSetOn(asOf).workloads.usageOnly.value.includes(workload) && recentWork(facts, asOf).length > 0,
+  recentWork: (facts: PairFacts, { asOf }: VerdictRequest) => recentWork(facts, asOf).length > 0,
+  managedServices: (facts: PairFacts, { asOf }: VerdictRequest) => managedServicesCount(facts, asOf),
+} as const;
+export type EligibilityGuard = keyof typeof eligibilityGuards;
+export const ELIGIBILITY_GUARDS = Object.keys(eligibilityGuards) as EligibilityGuard[];
+
+const eligibilityGuard =
+  (name: EligibilityGuard) =>
+  ({ context, event }: { context: MachineContext; event: MachineEvent }) =>
+    eligibilityGuards[name](context.facts, event as VerdictRequest);
+
+/**
+ * The engagement machine: one pair's stage (ACT-9) and claim lifecycle (CLM-2) as parallel regions,
+ * its POE facts in context, and eligibility decided by guards when a verdict is requested.
+ * Pure: no delays, no invoked actors; time comes only from the events.
+ */
 export const engagementMachine = setup({
   types: { context: {} as MachineContext, events: {} as MachineEvent },
   guards: {
-    excludedSegment: ({ context, event }) => {
-      const asOf = (event as VerdictRequest).asOf;
-      const segment = context.facts.tenant?.segment;
-      return segment !== undefined && ruleSetOn(asOf).excludedSegments.value.includes(segment);
-    },
-    retiredWorkload: ({ event }) => {
-      const { asOf, workload } = event as VerdictRequest;
-      return ruleSetOn(asOf).workloads.retired.value.includes(workload);
-    },
-    recentWorkOnUsageOnlyWorkload: ({ context, event }) => {
-      const { asOf, workload } = event as VerdictRequest;
-      return ruleSetOn(asOf).workloads.usageOnly.value.includes(workload) && recentWork(context.facts, asOf).length > 0;
-    },
-    recentWork: ({ context, event }) => recentWork(context.facts, (event as VerdictRequest).asOf).length > 0,
-    managedServices: ({ context, event }) => managedServicesCount(context.facts, (event as VerdictRequest).asOf),
+    excludedSegment: eligibilityGuard("excludedSegment"),
+    retiredWorkload: eligibilityGuard("retiredWorkload"),
+    recentWorkOnUsageOnlyWorkload: eligibilityGuard("recentWorkOnUsageOnlyWorkload"),
+    recentWork: eligibilityGuard("recentWork"),
+    managedServices: eligibilityGuard("managedServices"),
     sameClaim: ({ context, event }) => context.facts.claim?.claimId === claimIdOf(event),
     newClaim: ({ context, event }) => context.facts.claim?.claimId !== claimIdOf(event),
   },
@@ -77,7 +96,11 @@ export const engagementMachine = setup({
           ...context.facts,
           anomalies: [
             ...context.facts.anomalies,
-            anomalyOf(t, `${t.event.type} does not follow the claim's lifecycle from its previous status`, "CLM-2" as RuleId),
+            anomalyOf(
+              t,
+              `${t.event.type} does not follow the claim's lifecycle from its previous status`,
+              "CLM-2" as RuleId,
+            ),
           ],
         };
       },

@@ -7,7 +7,9 @@ import { KNOWN_WORKLOADS } from "./rules/index.ts";
 
 const calendarDate = z.string().refine(isCalendarDate, { message: "expected a calendar date YYYY-MM-DD" });
 const count = z.number().int().nonnegative();
-const nonEmpty = z.string().trim().min(1);
+// Validation never transforms: a validated event serializes back to what was sent, so stores and the
+// evaluator can keep the JSON text instead of the parsed object.
+const nonEmpty = z.string().regex(/\S/, "must not be empty or blank");
 const workloadId = z.string().refine((w) => KNOWN_WORKLOADS.has(w), {
   message: "unknown workload id (RULES WKL-4)",
 });
@@ -65,7 +67,12 @@ export const TenantProfiled = tenantEvent(
 
 export const PresalesEngagementDelivered = pairEvent(
   "presales.engagement.delivered",
-  z.looseObject({ program: presalesProgram, engagement: nonEmpty, startDate: calendarDate, endDate: calendarDate }),
+  z.looseObject({
+    program: presalesProgram,
+    engagement: nonEmpty,
+    startDate: calendarDate,
+    endDate: calendarDate,
+  }),
 );
 export const PresalesMilestoneReached = pairEvent(
   "presales.milestone.reached",
@@ -75,7 +82,16 @@ export const DeploymentStarted = pairEvent(
   "deployment.started",
   z.looseObject({
     activities: z
-      .array(z.enum(["provisioning", "configuration", "policy-customization", "migration", "integration", "pilot"]))
+      .array(
+        z.enum([
+          "provisioning",
+          "configuration",
+          "policy-customization",
+          "migration",
+          "integration",
+          "pilot",
+        ]),
+      )
       .min(1),
     delivery,
     plannedStart: calendarDate.optional(),
@@ -90,7 +106,13 @@ export const DeploymentCompleted = pairEvent(
 export const AdoptionActivityLogged = pairEvent(
   "adoption.activity.logged",
   z.looseObject({
-    kind: z.enum(["change-management", "admin-enablement", "health-check", "fasttrack-guidance", "end-user-training"]),
+    kind: z.enum([
+      "change-management",
+      "admin-enablement",
+      "health-check",
+      "fasttrack-guidance",
+      "end-user-training",
+    ]),
     handsOn: z.boolean(),
     audience: z.enum(["admins", "end-users", "mixed"]),
     delivery,
@@ -137,12 +159,23 @@ export const AcknowledgementRecorded = pairEvent(
     workloads: workloadList,
   }),
 );
-export const DisclosureRecorded = pairEvent("disclosure.recorded", z.looseObject({ disclosedOn: calendarDate }));
+export const DisclosureRecorded = pairEvent(
+  "disclosure.recorded",
+  z.looseObject({ disclosedOn: calendarDate }),
+);
 export const PoeDocumentAttached = pairEvent(
   "poe.document.attached",
   z.looseObject({
     documentId: nonEmpty,
-    kind: z.enum(["sow", "poe-template", "roadmap", "architecture", "meeting-notes", "acknowledgement", "other"]),
+    kind: z.enum([
+      "sow",
+      "poe-template",
+      "roadmap",
+      "architecture",
+      "meeting-notes",
+      "acknowledgement",
+      "other",
+    ]),
     fileName: nonEmpty,
     contentType: nonEmpty,
     size: count,
@@ -164,7 +197,10 @@ export const ClaimResubmitted = pairEvent(
   "claim.resubmitted",
   z.looseObject({ claimId, comment: z.string().optional() }),
 );
-export const ClaimApproved = pairEvent("claim.approved", z.looseObject({ claimId, approvedOn: calendarDate }));
+export const ClaimApproved = pairEvent(
+  "claim.approved",
+  z.looseObject({ claimId, approvedOn: calendarDate }),
+);
 export const ClaimRejected = pairEvent("claim.rejected", z.looseObject({ claimId, reason: z.string() }));
 export const ClaimDeclined = pairEvent(
   "claim.declined",
@@ -217,7 +253,10 @@ export const EngagementEventSchema = z.discriminatedUnion("type", EVENT_SCHEMAS)
 export type EngagementEvent = z.infer<typeof EngagementEventSchema>;
 export type EventType = EngagementEvent["type"];
 export type EventOf<T extends EventType> = Extract<EngagementEvent, { type: T }>;
-export type PairEvent = Exclude<EngagementEvent, { type: "tenant.profiled" | "skilling.certification.recorded" }>;
+export type PairEvent = Exclude<
+  EngagementEvent,
+  { type: "tenant.profiled" | "skilling.certification.recorded" }
+>;
 export type TenantEvent = EventOf<"tenant.profiled">;
 export type PartnerEvent = EventOf<"skilling.certification.recorded">;
 
@@ -240,7 +279,8 @@ export function streamIdOf(event: EngagementEvent): string {
 }
 export const pairStreamId = (partnerId: string, tenantId: string, workload: string) =>
   `${partnerId}|${tenantId.toLowerCase()}|${workload}`;
-export const tenantStreamId = (partnerId: string, tenantId: string) => `${partnerId}|${tenantId.toLowerCase()}`;
+export const tenantStreamId = (partnerId: string, tenantId: string) =>
+  `${partnerId}|${tenantId.toLowerCase()}`;
 
 export interface FieldError {
   /** JSON path of the failing field, e.g. `$.data.startDate`. */

@@ -12,7 +12,9 @@ export interface TimedEvent {
 
 export function timed(event: EngagementEvent): TimedEvent {
   const timeMs = Date.parse(event.time);
-  return { event, timeMs, date: new Date(timeMs).toISOString().slice(0, 10) };
+  // A UTC instant already names its date; only offsets need the round trip through Date.
+  const utc = event.time.endsWith("Z") || event.time.endsWith("z");
+  return { event, timeMs, date: utc ? event.time.slice(0, 10) : new Date(timeMs).toISOString().slice(0, 10) };
 }
 
 /** Business-time order; ties by source, then id, so any arrival order folds the same way. */
@@ -100,7 +102,11 @@ export interface PairFacts {
   readonly presales: number;
   readonly lightweightGuidance: number;
   readonly supportCases: number;
-  readonly managedServices?: { readonly startedOn: CalendarDate; readonly endedOn?: CalendarDate; readonly offering: string };
+  readonly managedServices?: {
+    readonly startedOn: CalendarDate;
+    readonly endedOn?: CalendarDate;
+    readonly offering: string;
+  };
   readonly scope: Scope;
   readonly plannedStart?: CalendarDate;
   readonly plannedEnd?: CalendarDate;
@@ -129,7 +135,9 @@ export const NO_FACTS: PairFacts = {
 };
 
 /** Adoption is eligible only when hands-on and substantial, judged by the rules at its time (ACT-3/ACT-8). */
-export function isSubstantialAdoption(e: TimedEvent & { event: EventOf<"adoption.activity.logged"> }): boolean {
+export function isSubstantialAdoption(
+  e: TimedEvent & { event: EventOf<"adoption.activity.logged"> },
+): boolean {
   const rule = ruleSetOn(e.date).substantialAdoption.value;
   const d = e.event.data;
   if (rule.handsOn && !d.handsOn) return false;
@@ -150,7 +158,10 @@ export function recordFact(facts: PairFacts, t: TimedEvent): PairFacts {
       const lastDay = maxDate(t.date, e.data.plannedEnd)!;
       return {
         ...facts,
-        eligibleWork: [...facts.eligibleWork, { kind: "deployment", rule: "ACT-1", date: t.date, lastDay, timeMs: t.timeMs }],
+        eligibleWork: [
+          ...facts.eligibleWork,
+          { kind: "deployment", rule: "ACT-1", date: t.date, lastDay, timeMs: t.timeMs },
+        ],
         plannedStart: facts.plannedStart ?? e.data.plannedStart,
         plannedEnd: maxDate(facts.plannedEnd, e.data.plannedEnd),
         usersInScope: e.data.usersInScope ?? facts.usersInScope,
@@ -160,17 +171,32 @@ export function recordFact(facts: PairFacts, t: TimedEvent): PairFacts {
       // A completion extends every deployment started before it (STATE.md: "any later completedOn").
       const completedOn = e.data.completedOn;
       const eligibleWork = facts.eligibleWork.map((w) =>
-        w.kind === "deployment" && w.timeMs <= t.timeMs && completedOn > w.lastDay ? { ...w, lastDay: completedOn } : w,
+        w.kind === "deployment" && w.timeMs <= t.timeMs && completedOn > w.lastDay
+          ? { ...w, lastDay: completedOn }
+          : w,
       );
-      const work: EligibleWork = { kind: "deployment", rule: "ACT-1", date: t.date, lastDay: maxDate(t.date, completedOn)!, timeMs: t.timeMs };
-      return { ...facts, eligibleWork: [...eligibleWork, work], completedOn: maxDate(facts.completedOn, completedOn) };
+      const work: EligibleWork = {
+        kind: "deployment",
+        rule: "ACT-1",
+        date: t.date,
+        lastDay: maxDate(t.date, completedOn)!,
+        timeMs: t.timeMs,
+      };
+      return {
+        ...facts,
+        eligibleWork: [...eligibleWork, work],
+        completedOn: maxDate(facts.completedOn, completedOn),
+      };
     }
     case "adoption.activity.logged": {
       const d = e.data;
       const meetings = facts.meetings + (d.meetings ?? 0);
       const dated =
         d.durationDays && d.durationDays > 0
-          ? { plannedStart: facts.plannedStart ?? t.date, plannedEnd: maxDate(facts.plannedEnd, addDays(t.date, d.durationDays - 1)) }
+          ? {
+              plannedStart: facts.plannedStart ?? t.date,
+              plannedEnd: maxDate(facts.plannedEnd, addDays(t.date, d.durationDays - 1)),
+            }
           : {};
       if (!isSubstantialAdoption(t as TimedEvent & { event: EventOf<"adoption.activity.logged"> })) {
         return { ...facts, ...dated, meetings, lightweightGuidance: facts.lightweightGuidance + 1 };
@@ -186,11 +212,14 @@ export function recordFact(facts: PairFacts, t: TimedEvent): PairFacts {
     case "managed-services.started":
       return { ...facts, managedServices: { startedOn: t.date, offering: e.data.offering } };
     case "managed-services.ended":
-      return facts.managedServices ? { ...facts, managedServices: { ...facts.managedServices, endedOn: t.date } } : facts;
+      return facts.managedServices
+        ? { ...facts, managedServices: { ...facts.managedServices, endedOn: t.date } }
+        : facts;
     case "engagement.scope.described": {
       // Later descriptions refine earlier ones field by field.
       const scope: Scope = { ...facts.scope };
-      for (const [k, v] of Object.entries(e.data)) if (v !== undefined) (scope as Record<string, unknown>)[k] = v;
+      for (const [k, v] of Object.entries(e.data))
+        if (v !== undefined) (scope as Record<string, unknown>)[k] = v;
       return { ...facts, scope };
     }
     case "acknowledgement.recorded":
@@ -198,7 +227,12 @@ export function recordFact(facts: PairFacts, t: TimedEvent): PairFacts {
         ...facts,
         acknowledgements: [
           ...facts.acknowledgements,
-          { signedOn: e.data.signedOn, workloads: e.data.workloads, format: e.data.format, signer: e.data.signer },
+          {
+            signedOn: e.data.signedOn,
+            workloads: e.data.workloads,
+            format: e.data.format,
+            signer: e.data.signer,
+          },
         ],
       };
     case "disclosure.recorded":
@@ -225,7 +259,11 @@ export function recordFact(facts: PairFacts, t: TimedEvent): PairFacts {
         ...facts,
         claim:
           facts.claim?.claimId === e.data.claimId
-            ? { ...facts.claim, claimType: e.data.claimType, submittedOn: maxDate(facts.claim.submittedOn, e.data.submittedOn)! }
+            ? {
+                ...facts.claim,
+                claimType: e.data.claimType,
+                submittedOn: maxDate(facts.claim.submittedOn, e.data.submittedOn)!,
+              }
             : { claimId: e.data.claimId, claimType: e.data.claimType, submittedOn: e.data.submittedOn },
       };
     case "claim.info-requested":
@@ -250,5 +288,12 @@ function withClaim(facts: PairFacts, claimId: string, change: Partial<ClaimFacts
 }
 
 export function anomalyOf(t: TimedEvent, message: string, rule?: RuleId): Anomaly {
-  return { source: t.event.source, id: t.event.id, type: t.event.type, time: t.event.time, message, ...(rule ? { rule } : {}) };
+  return {
+    source: t.event.source,
+    id: t.event.id,
+    type: t.event.type,
+    time: t.event.time,
+    message,
+    ...(rule ? { rule } : {}),
+  };
 }

@@ -1,5 +1,4 @@
 import { addDays, addMonths, type CalendarDate, daysBetween } from "./dates.ts";
-import type { EngagementSnapshot } from "./engagement-machine.ts";
 import { recentWork } from "./engagement-machine.ts";
 import type { Anomaly, PairFacts } from "./facts.ts";
 import { programYearOf, type RuleId, ruleSetOn } from "./rules/index.ts";
@@ -67,7 +66,12 @@ export interface PairState {
     claimId?: string;
     claimType?: string;
   };
-  poe: { ready: boolean; missing: PoeMissingCode[]; recommended: PoeRecommendedCode[]; rules: Record<string, RuleId> };
+  poe: {
+    ready: boolean;
+    missing: PoeMissingCode[];
+    recommended: PoeRecommendedCode[];
+    rules: Record<string, RuleId>;
+  };
   windows: ClaimWindow[];
   /** Events the lifecycle could not take in their place; kept, never dropped silently. */
   anomalies: Anomaly[];
@@ -119,10 +123,21 @@ export const POE_RULES: Record<PoeMissingCode | PoeRecommendedCode, RuleId> = {
   "supporting-document": "POE-11",
 };
 
-/** Reads the verdict off a snapshot that has just taken `verdict.requested` for `asOf`. */
-export function pairStateOf(snapshot: EngagementSnapshot, key: PairKey, asOf: string, asOfDate: CalendarDate): PairState {
-  const value = snapshot.value as { stage: string; claim: string; eligibility: string };
-  const facts = snapshot.context.facts;
+/** The machine's state value per region, after it has taken `verdict.requested`. */
+export interface DecidedValue {
+  stage: string;
+  claim: string;
+  eligibility: string;
+}
+
+/** Reads the verdict off the machine's decided state value and its facts at `asOf`. */
+export function pairStateOf(
+  value: DecidedValue,
+  facts: PairFacts,
+  key: PairKey,
+  asOf: string,
+  asOfDate: CalendarDate,
+): PairState {
   const stage = STAGES[value.stage]!;
   const status = STATUSES[value.claim]!;
   const eligibility = ELIGIBILITY[value.eligibility]!;
@@ -155,40 +170,102 @@ export function pairStateOf(snapshot: EngagementSnapshot, key: PairKey, asOf: st
   };
 }
 
-function reasonsFor(eligibility: Eligibility, facts: PairFacts, workload: string, asOf: CalendarDate): Reason[] {
+function reasonsFor(
+  eligibility: Eligibility,
+  facts: PairFacts,
+  workload: string,
+  asOf: CalendarDate,
+): Reason[] {
   const rules = ruleSetOn(asOf);
   if (eligibility === "excluded") {
-    return [reason("excluded-segment", "SEG-1", `${facts.tenant?.segment} tenants are excluded: Microsoft has no usage telemetry for them`)];
+    return [
+      reason(
+        "excluded-segment",
+        "SEG-1",
+        `${facts.tenant?.segment} tenants are excluded: Microsoft has no usage telemetry for them`,
+      ),
+    ];
   }
   if (eligibility === "not-claimable" && rules.workloads.retired.value.includes(workload)) {
-    return [reason("retired-workload", "WKL-3", `${workload} was retired from the usage incentive in ${rules.programYear}`)];
+    return [
+      reason(
+        "retired-workload",
+        "WKL-3",
+        `${workload} was retired from the usage incentive in ${rules.programYear}`,
+      ),
+    ];
   }
   const recent = recentWork(facts, asOf);
   const workReasons: Reason[] = [];
   const deployment = recent.find((w) => w.kind === "deployment");
   if (deployment) {
-    workReasons.push(reason("deployment-activity", "ACT-1", `deployment work through ${latest(recent, "deployment")} is within the past 12 months; remote delivery counts the same as on-site (ACT-2)`));
+    workReasons.push(
+      reason(
+        "deployment-activity",
+        "ACT-1",
+        `deployment work through ${latest(recent, "deployment")} is within the past 12 months; remote delivery counts the same as on-site (ACT-2)`,
+      ),
+    );
   }
   const adoption = recent.find((w) => w.kind === "adoption");
   if (adoption) {
-    workReasons.push(reason("adoption-activity", adoption.rule, `substantial hands-on adoption work on ${adoption.date} is within the past 12 months`));
+    workReasons.push(
+      reason(
+        "adoption-activity",
+        adoption.rule,
+        `substantial hands-on adoption work on ${adoption.date} is within the past 12 months`,
+      ),
+    );
   }
   if (workReasons.length > 0) {
     if (eligibility === "usage-recognition") {
-      return [reason("usage-only-workload", "WKL-2", `${workload} earns recognition toward designations, not an incentive payment`), ...workReasons];
+      return [
+        reason(
+          "usage-only-workload",
+          "WKL-2",
+          `${workload} earns recognition toward designations, not an incentive payment`,
+        ),
+        ...workReasons,
+      ];
     }
     return workReasons;
   }
   if (eligibility === "usage-recognition") {
-    return [reason("managed-services-only", "ACT-6", `managed services (${facts.managedServices?.offering}) can be claimed for recognition, not for the incentive payment`)];
+    return [
+      reason(
+        "managed-services-only",
+        "ACT-6",
+        `managed services (${facts.managedServices?.offering}) can be claimed for recognition, not for the incentive payment`,
+      ),
+    ];
   }
   if (facts.eligibleWork.length > 0) {
     const last = facts.eligibleWork.reduce((a, w) => (w.lastDay > a ? w.lastDay : a), "0000-00-00");
-    return [reason("engagement-stale", "TIM-1", `the last eligible work ended ${last}, more than ${rules.engagementRecencyMonths.value} months before ${asOf}`)];
+    return [
+      reason(
+        "engagement-stale",
+        "TIM-1",
+        `the last eligible work ended ${last}, more than ${rules.engagementRecencyMonths.value} months before ${asOf}`,
+      ),
+    ];
   }
   const out: Reason[] = [];
-  if (facts.presales > 0) out.push(reason("presales-only", "ACT-7", "only presales (MCI/CSI) work so far; it qualifies once deployment or adoption work follows"));
-  if (facts.lightweightGuidance > 0) out.push(reason("lightweight-guidance-only", "ACT-4", "only short or generic guidance so far, or adoption work that is not hands-on and substantial (ACT-3, ACT-8)"));
+  if (facts.presales > 0)
+    out.push(
+      reason(
+        "presales-only",
+        "ACT-7",
+        "only presales (MCI/CSI) work so far; it qualifies once deployment or adoption work follows",
+      ),
+    );
+  if (facts.lightweightGuidance > 0)
+    out.push(
+      reason(
+        "lightweight-guidance-only",
+        "ACT-4",
+        "only short or generic guidance so far, or adoption work that is not hands-on and substantial (ACT-3, ACT-8)",
+      ),
+    );
   if (facts.supportCases > 0) out.push(reason("support-only", "ACT-5", "customer support is not eligible"));
   if (out.length === 0) out.push(reason("no-activity", null, "nothing but profile or paperwork events yet"));
   return out;
@@ -203,8 +280,16 @@ function reason(code: string, rule: RuleId | null, message: string): Reason {
 }
 
 /** POE-2 measures the acknowledgement at the live claim's latest submission, else at `asOf`. */
-function acknowledgementReferenceDate(facts: PairFacts, status: ClaimStatus, asOf: CalendarDate): CalendarDate {
-  const live = status === "submitted" || status === "info-requested" || status === "resubmitted" || status === "approved";
+function acknowledgementReferenceDate(
+  facts: PairFacts,
+  status: ClaimStatus,
+  asOf: CalendarDate,
+): CalendarDate {
+  const live =
+    status === "submitted" ||
+    status === "info-requested" ||
+    status === "resubmitted" ||
+    status === "approved";
   return live && facts.claim?.submittedOn ? facts.claim.submittedOn : asOf;
 }
 
@@ -214,14 +299,20 @@ function newestAcknowledgement(facts: PairFacts) {
   return newest;
 }
 
-export function poeMissing(facts: PairFacts, key: PairKey, status: ClaimStatus, asOf: CalendarDate): PoeMissingCode[] {
+export function poeMissing(
+  facts: PairFacts,
+  key: PairKey,
+  status: ClaimStatus,
+  asOf: CalendarDate,
+): PoeMissingCode[] {
   const rules = ruleSetOn(asOf);
   const missing: PoeMissingCode[] = [];
   const ack = newestAcknowledgement(facts);
   if (!ack) missing.push("customer-acknowledgement");
   else {
     const ref = acknowledgementReferenceDate(facts, status, asOf);
-    if (ack.signedOn < addMonths(ref, -rules.acknowledgementMaxAgeMonths.value)) missing.push("acknowledgement-stale");
+    if (ack.signedOn < addMonths(ref, -rules.acknowledgementMaxAgeMonths.value))
+      missing.push("acknowledgement-stale");
   }
   const named =
     facts.acknowledgements.some((a) => a.workloads.includes(key.workload)) ||
@@ -230,11 +321,19 @@ export function poeMissing(facts: PairFacts, key: PairKey, status: ClaimStatus, 
   if (!facts.scope.description) missing.push("scope-description");
   if (!engagementStart(facts) || !engagementEnd(facts)) missing.push("engagement-dates");
   const tenant = key.tenantId.toLowerCase();
-  if (facts.documents.some((d) => d.tenantIdOnDocument !== undefined && d.tenantIdOnDocument.toLowerCase() !== tenant)) {
+  if (
+    facts.documents.some(
+      (d) => d.tenantIdOnDocument !== undefined && d.tenantIdOnDocument.toLowerCase() !== tenant,
+    )
+  ) {
     missing.push("customer-mismatch");
   }
   const t = facts.tenant;
-  if (t?.publicSector && rules.disclosureCountries.value.includes(t.country) && facts.disclosedOn === undefined) {
+  if (
+    t?.publicSector &&
+    rules.disclosureCountries.value.includes(t.country) &&
+    facts.disclosedOn === undefined
+  ) {
     missing.push("public-sector-disclosure");
   }
   return missing;
@@ -289,5 +388,7 @@ function windowsFor(
       "CLM-2",
     );
   }
-  return out.sort((a, b) => (a.closesOn < b.closesOn ? -1 : a.closesOn > b.closesOn ? 1 : a.code < b.code ? -1 : 1));
+  return out.sort((a, b) =>
+    a.closesOn < b.closesOn ? -1 : a.closesOn > b.closesOn ? 1 : a.code < b.code ? -1 : 1,
+  );
 }

@@ -23,7 +23,9 @@ export function ruleSetOn(date: CalendarDate): RuleSet {
  * the nearest set's calendar shifted by whole years, named by the year it ends in.
  */
 export function programYearOf(date: CalendarDate): { name: string; start: CalendarDate; end: CalendarDate } {
-  const known = RULE_SETS.find((s) => s.incentiveYear.value.start <= date && date <= s.incentiveYear.value.end);
+  const known = RULE_SETS.find(
+    (s) => s.incentiveYear.value.start <= date && date <= s.incentiveYear.value.end,
+  );
   if (known) return { name: known.programYear, ...known.incentiveYear.value };
   const anchor = ruleSetOn(date).incentiveYear.value;
   const shift = Number(date.slice(0, 4)) - Number(anchor.start.slice(0, 4));

@@ -8,7 +8,12 @@ export interface Cited<T> {
   readonly rule: RuleId;
 }
 
-export type Segment = "commercial" | "education" | "government-gcc" | "government-gcc-high" | "government-dod";
+export type Segment =
+  | "commercial"
+  | "education"
+  | "government-gcc"
+  | "government-gcc-high"
+  | "government-dod";
 
 /** One program year's rules, as data. The machine and derivation read values from here only. */
 export interface RuleSet {

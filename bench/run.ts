@@ -1,0 +1,12 @@
+// `npm run bench`: every benchmark in turn, each printing its figures and ratios against a baseline
+// measured in the same run. Pick some with `npm run bench -- evaluate ingest`.
+const benches: Record<string, () => Promise<{ run(): Promise<void> }>> = {
+  evaluate: () => import("./evaluate.bench.ts"),
+};
+
+const wanted = process.argv.slice(2).filter((a) => a !== "--");
+for (const [name, load] of Object.entries(benches)) {
+  if (wanted.length > 0 && !wanted.includes(name)) continue;
+  console.log(`\n== ${name}`);
+  await (await load()).run();
+}
