@@ -1,0 +1,126 @@
+import type { Container, ItemDefinition, PartitionKey, SqlParameter } from "@azure/cosmos";
+import { statusOf } from "./event-store.ts";
+
+/** A write lost a race: the id already exists (409 on create) or changed since it was read (412 on replace). */
+export class DocumentConflict extends Error {
+  override readonly name = "DocumentConflict";
+  constructor(
+    readonly id: string,
+    readonly status: 409 | 412,
+  ) {
+    super(status === 409 ? `document ${id} already exists` : `document ${id} changed since it was read`);
+  }
+}
+
+export interface Versioned<T> {
+  doc: T;
+  etag: string;
+}
+
+export interface Page<R> {
+  items: R[];
+  /** Pass back to get the next page; undefined on the last page. */
+  continuationToken: string | undefined;
+}
+
+// Cosmos adds these to every stored document; callers get their own shape back, not the storage's.
+const SYSTEM_FIELDS = ["_rid", "_self", "_etag", "_attachments", "_ts", "_lsn"] as const;
+
+/** The partition key of the projection containers (pairs, alerts, scores). */
+export const byPartner = (doc: { partnerId: string }): PartitionKey => doc.partnerId;
+
+/**
+ * A thin, etag-checked collection for projection documents (pairs, alerts, scores). Every read and write names
+ * its partition, so each is one request: the SDK never has to look up the container's partition key path.
+ */
+export class DocumentCollection<T extends { id: string }> {
+  constructor(
+    readonly container: Container,
+    private readonly partitionKeyOf: (doc: T) => PartitionKey,
+  ) {}
+
+  async read(partitionKey: PartitionKey, id: string): Promise<Versioned<T> | undefined> {
+    const { resource, etag, statusCode } = await this.container
+      .item(id, partitionKey)
+      .read<T & ItemDefinition>();
+    if (statusCode === 404 || !resource) return undefined;
+    return { doc: withoutSystemFields(resource), etag };
+  }
+
+  async create(doc: T): Promise<Versioned<T>> {
+    try {
+      const { resource, etag } = await this.container.items.create<T>(doc, {
+        disableAutomaticIdGeneration: true,
+      });
+      return { doc: withoutSystemFields(resource ?? doc), etag };
+    } catch (error) {
+      throw conflictOr(error, doc.id);
+    }
+  }
+
+  /** Replaces only if the stored document still has `etag`. */
+  async replace(doc: T, etag: string): Promise<Versioned<T>> {
+    try {
+      const response = await this.container
+        .item(doc.id, this.partitionKeyOf(doc))
+        .replace<T>(doc, { accessCondition: { type: "IfMatch", condition: etag } });
+      return { doc: withoutSystemFields(response.resource ?? doc), etag: response.etag };
+    } catch (error) {
+      throw conflictOr(error, doc.id);
+    }
+  }
+
+  /** Last writer wins: for documents with a single writer. */
+  async upsert(doc: T): Promise<Versioned<T>> {
+    const { resource, etag } = await this.container.items.upsert<T>(doc, {
+      disableAutomaticIdGeneration: true,
+    });
+    return { doc: withoutSystemFields(resource ?? doc), etag };
+  }
+
+  /** One page. `partitionKey` undefined means a cross-partition query. */
+  async query<R = T>(
+    partitionKey: PartitionKey | undefined,
+    sql: string,
+    parameters: SqlParameter[] = [],
+    page: { maxItemCount?: number; continuationToken?: string } = {},
+  ): Promise<Page<R>> {
+    const response = await this.container.items
+      .query<R>(
+        { query: sql, parameters },
+        {
+          ...(partitionKey === undefined ? {} : { partitionKey }),
+          ...(page.maxItemCount === undefined ? {} : { maxItemCount: page.maxItemCount }),
+          ...(page.continuationToken === undefined ? {} : { continuationToken: page.continuationToken }),
+        },
+      )
+      .fetchNext();
+    return {
+      items: response.resources.map(withoutSystemFields),
+      continuationToken: response.hasMoreResults ? response.continuationToken : undefined,
+    };
+  }
+
+  /** False when there was nothing to delete. */
+  async delete(partitionKey: PartitionKey, id: string): Promise<boolean> {
+    try {
+      await this.container.item(id, partitionKey).delete();
+      return true;
+    } catch (error) {
+      if (statusOf(error) === 404) return false;
+      throw error;
+    }
+  }
+}
+
+function conflictOr(error: unknown, id: string): unknown {
+  const status = statusOf(error);
+  return status === 409 || status === 412 ? new DocumentConflict(id, status) : error;
+}
+
+function withoutSystemFields<R>(item: R): R {
+  if (item === null || typeof item !== "object" || Array.isArray(item)) return item;
+  const copy = { ...item } as Record<string, unknown>;
+  for (const field of SYSTEM_FIELDS) delete copy[field];
+  return copy as R;
+}
