@@ -96,7 +96,8 @@ export async function run(): Promise<void> {
     let list = byPair.get(k);
     if (!list) {
       if (byPair.size >= 2000) continue;
-      byPair.set(k, (list = []));
+      list = [];
+      byPair.set(k, list);
       sample.push(list);
     }
     list.push(v.event);
