@@ -1,0 +1,396 @@
+// Local stand-in for the Azure Functions host: serves the registry's definitions over node:http, runs timers
+// and hands change-feed batches to their handlers. azure-functions-core-tools cannot be installed, and the
+// handlers are plain functions once @azure/functions is in test mode, so this is all the host we need.
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type {
+  Cookie,
+  HttpRequestInit,
+  HttpRequest as HttpRequestType,
+  HttpResponseInit,
+  InvocationContext as InvocationContextType,
+  LogLevel,
+  Timer,
+} from "@azure/functions";
+import azureFunctions from "@azure/functions";
+import { problemOf } from "../../application/problem.ts";
+import type {
+  ChangeFeedDefinition,
+  FunctionDefinition,
+  HttpDefinition,
+  HttpMethod,
+  TimerDefinition,
+} from "../../functions/registry.ts";
+import { scheduleTimers } from "./timers.ts";
+
+// Default import: Node's ESM loader cannot see the classes of this CJS bundle as named exports.
+const { HttpRequest, HttpResponse, InvocationContext } = azureFunctions;
+
+export type LogSink = (level: LogLevel, ...args: unknown[]) => void;
+
+export interface ChangeFeedSubscription {
+  stop(): Promise<void>;
+}
+
+/**
+ * Feeds one change-feed definition. `deliver` runs the handler on a batch; it rejects when the handler throws,
+ * so the poller decides whether to retry (Azure checkpoints past a failed batch unless a retry policy is set).
+ */
+export interface ChangeFeedSource {
+  poll(
+    deliver: (documents: unknown[]) => Promise<void>,
+    definition: ChangeFeedDefinition,
+  ): ChangeFeedSubscription;
+}
+
+export interface DevHostOptions {
+  definitions: readonly FunctionDefinition[];
+  /** 0 picks a free port. */
+  port: number;
+  host?: string;
+  /** host.json `extensions.http.routePrefix`; "api" as in this project. */
+  routePrefix?: string;
+  changeFeed?: ChangeFeedSource;
+  enableTimers?: boolean;
+  clock?: () => Date;
+  log?: LogSink;
+  /** How long stop() lets requests under way finish before closing their connections; 10 s by default. */
+  stopGraceMs?: number;
+}
+
+export interface DevHost {
+  /** Origin, e.g. `http://127.0.0.1:7071`; routes live under `${url}/api/`. */
+  url: string;
+  port: number;
+  /** Stops accepting work, stops timers and change feeds, and waits for work under way. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const consoleSink: LogSink = (level, ...args) => {
+  if (level === "error" || level === "critical") console.error(...args);
+  else if (level === "warning") console.warn(...args);
+  else if (level === "debug" || level === "trace") console.debug(...args);
+  else if (level !== "none") console.log(...args);
+};
+
+// ---- routes ---------------------------------------------------------------------------------------------
+
+type Segment =
+  | { kind: "literal"; text: string }
+  | { kind: "param"; name: string; constraint?: string; optional: boolean }
+  | { kind: "catchAll"; name: string };
+
+interface Route {
+  definition: HttpDefinition;
+  segments: Segment[];
+  /** Lower sorts first: literals beat constrained params beat params beat optionals beat catch-alls. */
+  rank: number[];
+}
+
+const PARAM = /^\{(\*)?([A-Za-z_][A-Za-z0-9_]*)(?::([^{}?]+))?(\?)?\}$/;
+
+function compileRoute(definition: HttpDefinition): Route {
+  const parts = definition.route
+    .replace(/^\/+|\/+$/g, "")
+    .split("/")
+    .filter(Boolean);
+  const segments = parts.map((part): Segment => {
+    const param = PARAM.exec(part);
+    if (param) {
+      const [, star, name = "", constraint, optional] = param;
+      return star ? { kind: "catchAll", name } : { kind: "param", name, constraint, optional: !!optional };
+    }
+    // ASP.NET also allows segments like `{name}.json`; nothing here needs them, so refuse rather than misroute.
+    if (part.includes("{") || part.includes("}")) {
+      throw new Error(
+        `function "${definition.name}": route segment "${part}" is not supported by the dev host`,
+      );
+    }
+    return { kind: "literal", text: part.toLowerCase() };
+  });
+  const rank = segments.map((s) =>
+    s.kind === "literal" ? 0 : s.kind === "catchAll" ? 4 : s.optional ? 3 : s.constraint ? 1 : 2,
+  );
+  return { definition, segments, rank };
+}
+
+function byRank(a: Route, b: Route): number {
+  for (let i = 0; i < Math.max(a.rank.length, b.rank.length); i++) {
+    const diff = (a.rank[i] ?? -1) - (b.rank[i] ?? -1);
+    if (diff !== 0) return diff;
+  }
+  return 0;
+}
+
+// The common ASP.NET route constraints; any other constraint is accepted unchecked.
+const constraints: Record<string, RegExp> = {
+  int: /^-?\d+$/,
+  long: /^-?\d+$/,
+  bool: /^(true|false)$/i,
+  alpha: /^[A-Za-z]+$/,
+  guid: /^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$/i,
+};
+
+function matchRoute(route: Route, path: readonly string[]): Record<string, string> | undefined {
+  const params: Record<string, string> = {};
+  for (const [i, segment] of route.segments.entries()) {
+    if (segment.kind === "catchAll") {
+      params[segment.name] = path.slice(i).join("/");
+      return params;
+    }
+    const part = path[i];
+    if (part === undefined) {
+      if (segment.kind === "param" && segment.optional) continue;
+      return undefined;
+    }
+    if (segment.kind === "literal") {
+      if (part.toLowerCase() !== segment.text) return undefined;
+    } else {
+      const check = segment.constraint ? constraints[segment.constraint.toLowerCase()] : undefined;
+      if (check && !check.test(part)) return undefined;
+      params[segment.name] = part;
+    }
+  }
+  return path.length <= route.segments.length ? params : undefined;
+}
+
+// ---- responses ------------------------------------------------------------------------------------------
+
+function serializeCookie(cookie: Cookie): string {
+  let out = `${cookie.name}=${cookie.value}`;
+  if (cookie.domain) out += `; Domain=${cookie.domain}`;
+  if (cookie.path) out += `; Path=${cookie.path}`;
+  if (cookie.expires !== undefined) out += `; Expires=${new Date(cookie.expires).toUTCString()}`;
+  if (cookie.maxAge !== undefined) out += `; Max-Age=${cookie.maxAge}`;
+  if (cookie.secure) out += "; Secure";
+  if (cookie.httpOnly) out += "; HttpOnly";
+  if (cookie.sameSite) out += `; SameSite=${cookie.sameSite}`;
+  return out;
+}
+
+/** Writes a handler's result, streaming any body; the library's HttpResponse does the body/jsonBody conversion. */
+async function writeResponse(res: ServerResponse, result: HttpResponseInit, method: string): Promise<void> {
+  // The client has gone (an aborted upload, say): there is no one to answer.
+  if (res.destroyed) return;
+  const response = result instanceof HttpResponse ? result : new HttpResponse(result);
+  res.statusCode = response.status;
+  response.headers.forEach((value, name) => {
+    if (name !== "set-cookie") res.setHeader(name, value);
+  });
+  const setCookies = [...response.headers.getSetCookie(), ...response.cookies.map(serializeCookie)];
+  if (setCookies.length > 0) res.setHeader("set-cookie", setCookies);
+  if (!response.body || method === "HEAD") {
+    res.end();
+    return;
+  }
+  await pipeline(Readable.fromWeb(response.body), res);
+}
+
+// ---- host -----------------------------------------------------------------------------------------------
+
+export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
+  const host = options.host ?? "127.0.0.1";
+  const prefix = (options.routePrefix ?? "api").replace(/^\/+|\/+$/g, "");
+  const log = options.log ?? consoleSink;
+  const http = options.definitions.filter((d): d is HttpDefinition => d.kind === "http");
+  const timers = options.definitions.filter((d): d is TimerDefinition => d.kind === "timer");
+  const feeds = options.definitions.filter((d): d is ChangeFeedDefinition => d.kind === "cosmosChangeFeed");
+  const routes = http.map(compileRoute).sort(byRank);
+
+  const inFlight = new Set<Promise<unknown>>();
+  const track = <T>(work: Promise<T>): Promise<T> => {
+    inFlight.add(work);
+    const forget = () => inFlight.delete(work);
+    work.then(forget, forget);
+    return work;
+  };
+  let stopping: Promise<void> | undefined;
+
+  const contextFor = (functionName: string, triggerType: string): InvocationContextType => {
+    const invocationId = randomUUID();
+    const tag = `[${functionName} ${invocationId.slice(0, 8)}]`;
+    return new InvocationContext({
+      invocationId,
+      functionName,
+      logHandler: (level, ...args) => log(level, tag, ...args),
+      options: { trigger: { type: triggerType, name: triggerType } },
+    });
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const method = (req.method ?? "GET").toUpperCase();
+    if (stopping) {
+      res.setHeader("connection", "close");
+      await writeResponse(res, problemOf("unavailable", { detail: "The dev host is stopping." }), method);
+      return;
+    }
+    let url: URL;
+    let path: string[];
+    try {
+      url = new URL(req.url ?? "/", `http://${req.headers.host ?? `${host}:${port}`}`);
+      // Split before decoding so an encoded slash stays inside its route parameter.
+      path = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+    } catch {
+      await writeResponse(
+        res,
+        problemOf("invalid-request", { detail: "The request URL is malformed." }),
+        method,
+      );
+      return;
+    }
+
+    const underPrefix = prefix === "" || path[0]?.toLowerCase() === prefix.toLowerCase();
+    const routePath = prefix === "" ? path : path.slice(1);
+    const matches = underPrefix
+      ? routes.flatMap((route) => {
+          const params = matchRoute(route, routePath);
+          return params ? [{ route, params }] : [];
+        })
+      : [];
+    if (matches.length === 0) {
+      const detail = `No function serves ${url.pathname}.`;
+      await writeResponse(res, problemOf("not-found", { detail }), method);
+      return;
+    }
+    const hit = matches.find(({ route }) => route.definition.methods.includes(method as HttpMethod));
+    if (!hit) {
+      const allow = [...new Set(matches.flatMap(({ route }) => route.definition.methods))].join(", ");
+      const detail = `${method} is not allowed on ${url.pathname}; use ${allow}.`;
+      await writeResponse(res, problemOf("method-not-allowed", { detail }, { headers: { allow } }), method);
+      return;
+    }
+
+    const { definition } = hit.route;
+    const headers = new Headers();
+    for (let i = 0; i + 1 < req.rawHeaders.length; i += 2)
+      headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
+    const hasBody = method !== "GET" && method !== "HEAD";
+    // Hand the IncomingMessage itself (an async iterable) to the fetch Request, as the Azure worker does in
+    // stream mode: the body is pulled chunk by chunk as the handler reads it, never buffered here.
+    const nativeRequest = new Request(url, {
+      method,
+      headers,
+      body: hasBody ? req : undefined,
+      duplex: "half",
+    });
+    // `nativeRequest` is how @azure/functions builds a streamed HttpRequest; the public HttpRequestInit only
+    // types string/bytes bodies, hence the widened init.
+    const init: HttpRequestInit & { nativeRequest: Request } = { nativeRequest, params: hit.params };
+    const request: HttpRequestType = new HttpRequest(init);
+    const context = contextFor(definition.name, "httpTrigger");
+
+    let result: HttpResponseInit;
+    try {
+      result = (await definition.handler(request, context)) ?? {};
+    } catch (error) {
+      context.error(`${method} ${url.pathname} failed:`, error);
+      result = problemOf("internal", {
+        detail: "The function failed; the dev host log has the details.",
+        invocationId: context.invocationId,
+      });
+    }
+    if (stopping) res.setHeader("connection", "close");
+    try {
+      await writeResponse(res, result, method);
+    } catch (error) {
+      // Headers may be out already (a body stream failed mid-way): all that is left is to cut the connection.
+      context.error(`${method} ${url.pathname}: writing the response failed:`, error);
+      if (!res.headersSent) {
+        for (const name of res.getHeaderNames()) res.removeHeader(name);
+        await writeResponse(res, problemOf("internal", { invocationId: context.invocationId }), method).catch(
+          () => res.destroy(),
+        );
+      } else res.destroy();
+    }
+  };
+
+  const server = createServer((req, res) => {
+    const started = performance.now();
+    res.once("finish", () => {
+      const ms = Math.round(performance.now() - started);
+      log("information", `[devhost] ${req.method} ${req.url} -> ${res.statusCode} (${ms} ms)`);
+    });
+    void track(
+      handle(req, res).catch((error: unknown) => {
+        log("error", "[devhost] request failed:", error);
+        res.destroy();
+      }),
+    );
+  });
+
+  // Validate timer schedules before listening: a bad NCRONTAB should stop the host, not surface a day later.
+  const timerRun = async (definition: TimerDefinition, timer: Timer): Promise<void> => {
+    const context = contextFor(definition.name, "timerTrigger");
+    await track(
+      definition.handler(timer, context).catch((error: unknown) => {
+        context.error("timer run failed:", error);
+      }),
+    );
+  };
+  const scheduled =
+    options.enableTimers === false || timers.length === 0
+      ? undefined
+      : scheduleTimers({ definitions: timers, run: timerRun, clock: options.clock });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  }).catch(async (error: unknown) => {
+    await scheduled?.stop();
+    throw error;
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+
+  const subscriptions: ChangeFeedSubscription[] = [];
+  for (const definition of feeds) {
+    if (!options.changeFeed) {
+      log("warning", `[devhost] no change feed source: "${definition.name}" will not run`);
+      continue;
+    }
+    const deliver = (documents: unknown[]): Promise<void> => {
+      if (stopping) return Promise.reject(new Error("the dev host is stopping"));
+      const context = contextFor(definition.name, "cosmosDBTrigger");
+      return track(
+        definition.handler(documents, context).catch((error: unknown) => {
+          context.error(`change feed batch of ${documents.length} failed:`, error);
+          throw error;
+        }),
+      );
+    };
+    subscriptions.push(options.changeFeed.poll(deliver, definition));
+  }
+
+  log(
+    "information",
+    `[devhost] ${url}/${prefix}: ${http.length} http, ${scheduled ? timers.length : 0} timer, ` +
+      `${subscriptions.length} change feed function(s)`,
+  );
+
+  const stop = async (): Promise<void> => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // A client that never finishes its upload would hold stop() forever; after the grace period, cut it off.
+    const grace = setTimeout(() => server.closeAllConnections(), options.stopGraceMs ?? 10_000);
+    await Promise.all([scheduled?.stop(), ...subscriptions.map((s) => s.stop())]);
+    // Work may start more work (a request awaiting a delivery); drain until nothing is left.
+    while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    server.closeIdleConnections();
+    await closed;
+    clearTimeout(grace);
+  };
+
+  return {
+    url,
+    port,
+    stop() {
+      stopping ??= stop();
+      return stopping;
+    },
+  };
+}
