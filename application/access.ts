@@ -1,0 +1,78 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import { verifyWebhook } from "./webhook-signature.ts";
+
+/** A CRM that posts events: its signing secrets (several during rotation) and the one partner it writes for. */
+export interface CrmSource {
+  name: string;
+  partnerId: string;
+  secrets: string[];
+}
+
+/** A reader's key, scoped to one partner. */
+export interface ApiKey {
+  partnerId: string;
+  key: string;
+}
+
+export interface AccessConfig {
+  sources: CrmSource[];
+  apiKeys: ApiKey[];
+}
+
+export type SourceCheck =
+  | { ok: true; source: CrmSource }
+  | { ok: false; reason: "missing-headers" | "stale-timestamp" | "bad-signature" };
+
+/** Who may call: signed CRM deliveries for writes, per-partner API keys for reads. */
+export class Access {
+  private readonly keys: { digest: Buffer; partnerId: string }[];
+
+  constructor(private readonly config: AccessConfig) {
+    this.keys = config.apiKeys.map((k) => ({ digest: digest(k.key), partnerId: k.partnerId }));
+  }
+
+  /** Finds the source whose secret signed this delivery (Standard Webhooks, 5-minute tolerance). */
+  verifyDelivery(headers: Headers, body: string, now: Date): SourceCheck {
+    let reason: "missing-headers" | "stale-timestamp" | "bad-signature" = "bad-signature";
+    for (const source of this.config.sources) {
+      const result = verifyWebhook({ headers, body, secrets: source.secrets, now, toleranceSeconds: 300 });
+      if (result.ok) return { ok: true, source };
+      reason = result.reason;
+      if (reason !== "bad-signature") break; // the same for every source
+    }
+    return { ok: false, reason };
+  }
+
+  /** The partner an API key reads for, compared in constant time. */
+  partnerOfKey(key: string | null): string | undefined {
+    if (!key) return undefined;
+    const d = digest(key);
+    let found: string | undefined;
+    for (const k of this.keys) if (timingSafeEqual(k.digest, d)) found = k.partnerId;
+    return found;
+  }
+}
+
+const digest = (value: string) => createHash("sha256").update(value).digest();
+
+/**
+ * Reads the access configuration from the environment (app settings in Azure, ideally Key Vault
+ * references): TRACKER_SOURCES = [{"name","partnerId","secrets":[...]}], TRACKER_API_KEYS = [{"partnerId","key"}].
+ */
+export function accessFromEnv(env: NodeJS.ProcessEnv = process.env): AccessConfig {
+  return {
+    sources: parseList<CrmSource>(env.TRACKER_SOURCES, "TRACKER_SOURCES"),
+    apiKeys: parseList<ApiKey>(env.TRACKER_API_KEYS, "TRACKER_API_KEYS"),
+  };
+}
+
+function parseList<T>(value: string | undefined, name: string): T[] {
+  if (!value) return [];
+  try {
+    const list = JSON.parse(value) as unknown;
+    if (!Array.isArray(list)) throw new Error("expected a JSON array");
+    return list as T[];
+  } catch (error) {
+    throw new Error(`${name} is not valid: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,38 @@
+import type { EventDocument } from "../infra/event-store.ts";
+import type { Projections } from "./projections.ts";
+
+/**
+ * Re-derives projections from the change feed of the events container, so a crash between an
+ * append and its projection heals itself. Idempotent: a head already at the document's version is
+ * left alone, and delivering a document twice changes nothing.
+ */
+export class Projector {
+  constructor(private readonly projections: Projections) {}
+
+  async handle(documents: readonly unknown[]): Promise<void> {
+    // Only the newest version per stream matters; tenants first so their pairs fold the new profile.
+    const latest = new Map<string, EventDocument>();
+    for (const d of documents as EventDocument[]) {
+      if (!d || typeof d.streamId !== "string" || typeof d.lastVersion !== "number") continue;
+      const seen = latest.get(d.streamId);
+      if (!seen || seen.lastVersion < d.lastVersion) latest.set(d.streamId, d);
+    }
+    const ordered = [...latest.values()].sort((a, b) => rank(a) - rank(b));
+    for (const d of ordered) await this.projections.heal(d.streamId, d.lastVersion);
+  }
+
+  /** `npm run rebuild`: every projection from the events, as if the pairs container were empty. */
+  async rebuild(streams: AsyncIterable<string>, onStream?: (streamId: string) => void): Promise<number> {
+    const ids: string[] = [];
+    for await (const id of streams) ids.push(id);
+    ids.sort((a, b) => depth(a) - depth(b)); // partners and tenants before pairs
+    for (const id of ids) {
+      await this.projections.rebuildStream(id);
+      onStream?.(id);
+    }
+    return ids.length;
+  }
+}
+
+const depth = (streamId: string) => streamId.split("|").length;
+const rank = (d: EventDocument) => (d.kind === "tenant" ? 0 : d.kind === "partner" ? 1 : 2);

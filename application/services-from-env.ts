@@ -1,0 +1,20 @@
+import { PoeDocumentStore } from "../infra/blob/poe-documents.ts";
+import { cosmosFromEnv, ensureContainers } from "../infra/cosmos/client.ts";
+import { accessFromEnv } from "./access.ts";
+import { buildServices, type Services } from "./services.ts";
+
+/** Azure: Cosmos DB from COSMOS_ENDPOINT/COSMOS_KEY, Blob storage from STORAGE_CONNECTION_STRING (or identity). */
+export async function servicesFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<Services> {
+  const cosmos = cosmosFromEnv(env);
+  if (!cosmos) throw new Error("COSMOS_ENDPOINT and COSMOS_KEY must be set");
+  const containers = await ensureContainers(cosmos.database);
+  const hasStorage = env.STORAGE_CONNECTION_STRING || env.STORAGE_ACCOUNT_URL || env.STORAGE__blobServiceUri;
+  const documents = hasStorage ? PoeDocumentStore.fromEnvironment(env) : undefined;
+  await documents?.ensureContainer();
+  return buildServices({
+    cosmos,
+    containers,
+    access: accessFromEnv(env),
+    ...(documents ? { documents } : {}),
+  });
+}

@@ -1,0 +1,64 @@
+// POST /api/events: CRMs deliver CloudEvents, signed per Standard Webhooks.
+import type { HttpRequest, HttpResponseInit } from "@azure/functions";
+import { StreamBusy } from "../application/event-recorder.ts";
+import { problemOf } from "../application/problem.ts";
+import { services } from "../application/services.ts";
+import { BodyTooLarge, json, readText } from "./http.ts";
+import { defineHttp } from "./registry.ts";
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+const JSON_TYPES = ["application/json", "application/cloudevents+json", "application/cloudevents-batch+json"];
+
+export async function postEvents(request: HttpRequest): Promise<HttpResponseInit> {
+  const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  if (!JSON_TYPES.includes(type)) {
+    return problemOf("unsupported-media-type", { detail: `Send one of ${JSON_TYPES.join(", ")}.` });
+  }
+  let body: string;
+  try {
+    body = await readText(request, MAX_BODY_BYTES);
+  } catch (error) {
+    if (error instanceof BodyTooLarge)
+      return problemOf("payload-too-large", { detail: "A delivery is at most 1 MiB." });
+    throw error;
+  }
+  const { access, ingestion, clock } = await services();
+  const signed = access.verifyDelivery(request.headers, body, clock());
+  if (!signed.ok) {
+    const detail = {
+      "missing-headers":
+        "Sign the delivery: webhook-id, webhook-timestamp and webhook-signature are required.",
+      "stale-timestamp": "webhook-timestamp is more than 5 minutes from now.",
+      "bad-signature": "No configured source secret matches webhook-signature.",
+    }[signed.reason];
+    return problemOf("unauthorized", { detail, reason: signed.reason });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch (error) {
+    return problemOf("invalid-request", {
+      detail: "The body is not JSON.",
+      errors: [{ path: "$", message: (error as Error).message }],
+    });
+  }
+  try {
+    const outcome = await ingestion.ingest(parsed, signed.source.partnerId);
+    if (outcome.kind === "invalid") return problemOf("invalid-event", { errors: outcome.errors });
+    if (outcome.kind === "forbidden") {
+      return problemOf("forbidden-partner", {
+        detail: `Source ${signed.source.name} writes for partner ${signed.source.partnerId} only.`,
+        errors: outcome.errors,
+      });
+    }
+    const { kind: _kind, ...result } = outcome;
+    return json(result.accepted > 0 ? 201 : 202, result);
+  } catch (error) {
+    if (error instanceof StreamBusy) {
+      return problemOf("unavailable", { detail: error.message }, { headers: { "retry-after": "1" } });
+    }
+    throw error;
+  }
+}
+
+defineHttp({ name: "events", route: "events", methods: ["POST"], handler: postEvents });

@@ -1,0 +1,35 @@
+// GET /api/health: liveness plus reachability of Cosmos DB and Blob storage.
+import type { HttpResponseInit } from "@azure/functions";
+import { services } from "../application/services.ts";
+import { json } from "./http.ts";
+import { defineHttp } from "./registry.ts";
+
+export async function health(): Promise<HttpResponseInit> {
+  const checks: Record<string, { ok: boolean; ms: number; error?: string }> = {};
+  const probe = async (name: string, run: () => Promise<unknown>) => {
+    const start = performance.now();
+    try {
+      await run();
+      checks[name] = { ok: true, ms: Math.round(performance.now() - start) };
+    } catch (error) {
+      checks[name] = {
+        ok: false,
+        ms: Math.round(performance.now() - start),
+        error: (error as Error).message,
+      };
+    }
+  };
+  let s: Awaited<ReturnType<typeof services>> | undefined;
+  await probe("services", async () => {
+    s = await services();
+  });
+  if (s) {
+    const ready = s;
+    await probe("cosmos", () => ready.containers.events.read());
+    if (ready.documents) await probe("blob", () => ready.documents!.ensureContainer());
+  }
+  const ok = Object.values(checks).every((c) => c.ok);
+  return json(ok ? 200 : 503, { status: ok ? "ok" : "degraded", checks });
+}
+
+defineHttp({ name: "health", route: "health", methods: ["GET"], handler: health });

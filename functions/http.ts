@@ -1,0 +1,48 @@
+// Adapts HTTP requests to the application: capped body reading, the caller's partner, JSON answers.
+import type { HttpRequest, HttpResponseInit } from "@azure/functions";
+import { problemOf } from "../application/problem.ts";
+import { services } from "../application/services.ts";
+
+export class BodyTooLarge extends Error {}
+
+/** Reads a request body as text, refusing it once it passes `maxBytes` (never buffering more). */
+export async function readText(request: HttpRequest, maxBytes: number): Promise<string> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) throw new BodyTooLarge();
+  if (!request.body) return "";
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const reader = request.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw new BodyTooLarge();
+    }
+    chunks.push(Buffer.from(value));
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** The partner a reader's API key belongs to, or the 401 problem to answer. */
+export async function readerPartner(
+  request: HttpRequest,
+): Promise<{ partnerId: string } | { response: HttpResponseInit }> {
+  const { access } = await services();
+  const partnerId = access.partnerOfKey(request.headers.get("x-api-key"));
+  if (partnerId) return { partnerId };
+  return {
+    response: problemOf(
+      "unauthorized",
+      { detail: "Send the partner's API key in the x-api-key header." },
+      { headers: { "www-authenticate": 'ApiKey header="x-api-key"' } },
+    ),
+  };
+}
+
+export const json = (status: number, body: unknown): HttpResponseInit => ({ status, jsonBody: body });
+
+export const notFound = (what: string): HttpResponseInit =>
+  problemOf("not-found", { detail: `${what} does not exist.` });

@@ -1,0 +1,9 @@
+// Entry point (package.json "main"): importing a function file defines it, and the registry registers
+// it with the Azure Functions host or lists it for the local dev host.
+import "./events.ts";
+import "./pairs.ts";
+import "./health.ts";
+import "./openapi.ts";
+import "./projector.ts";
+
+export { definitions } from "./registry.ts";

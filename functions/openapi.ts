@@ -1,0 +1,131 @@
+// GET /api/openapi.json: the OpenAPI 3.1 document, generated from the zod schemas that validate input.
+import type { HttpResponseInit } from "@azure/functions";
+import { z } from "zod";
+import { EVENT_SCHEMAS } from "../domain/events.ts";
+import { json } from "./http.ts";
+import { PairListQuery } from "./pairs.ts";
+import { defineHttp } from "./registry.ts";
+
+let cached: unknown;
+
+export function openApiDocument(): unknown {
+  if (cached) return cached;
+  const schemas: Record<string, unknown> = {};
+  for (const schema of EVENT_SCHEMAS) {
+    const type = schema.shape.type.value;
+    schemas[type] = z.toJSONSchema(schema, { target: "draft-2020-12", unrepresentable: "any", io: "input" });
+  }
+  const eventRef = { oneOf: Object.keys(schemas).map((t) => ({ $ref: `#/components/schemas/${t}` })) };
+  const problem = { $ref: "#/components/schemas/Problem" };
+  const problems = (codes: number[]) =>
+    Object.fromEntries(
+      codes.map((c) => [
+        c,
+        { description: "RFC 9457 problem", content: { "application/problem+json": { schema: problem } } },
+      ]),
+    );
+  const queryParams = Object.entries(z.toJSONSchema(PairListQuery, { io: "input" }).properties ?? {}).map(
+    ([name, schema]) => ({ name, in: "query", required: false, schema }),
+  );
+  const pairPath = [
+    { name: "tenantId", in: "path", required: true, schema: { type: "string", format: "uuid" } },
+    { name: "workload", in: "path", required: true, schema: { type: "string" } },
+  ];
+  cached = {
+    openapi: "3.1.0",
+    info: {
+      title: "Engagement lifecycle tracker",
+      version: "0.1.0",
+      description: "CPOR claim readiness per customer tenant x workload.",
+    },
+    servers: [{ url: "/api" }],
+    components: {
+      securitySchemes: {
+        apiKey: { type: "apiKey", in: "header", name: "x-api-key" },
+        webhookSignature: {
+          type: "apiKey",
+          in: "header",
+          name: "webhook-signature",
+          description: "Standard Webhooks",
+        },
+      },
+      schemas: {
+        ...schemas,
+        Problem: {
+          type: "object",
+          properties: {
+            type: { type: "string" },
+            title: { type: "string" },
+            status: { type: "integer" },
+            detail: { type: "string" },
+            errors: {
+              type: "array",
+              items: {
+                type: "object",
+                properties: { path: { type: "string" }, message: { type: "string" } },
+              },
+            },
+          },
+          required: ["type", "title", "status"],
+        },
+      },
+    },
+    paths: {
+      "/events": {
+        post: {
+          summary: "Deliver one CloudEvent or a batch of at most 500 (1 MiB)",
+          security: [{ webhookSignature: [] }],
+          requestBody: {
+            required: true,
+            content: {
+              "application/cloudevents+json": { schema: eventRef },
+              "application/cloudevents-batch+json": {
+                schema: { type: "array", maxItems: 500, items: eventRef },
+              },
+              "application/json": {
+                schema: { oneOf: [eventRef, { type: "array", maxItems: 500, items: eventRef }] },
+              },
+            },
+          },
+          responses: {
+            201: { description: "Recorded" },
+            202: { description: "Nothing new (duplicates)" },
+            ...problems([400, 401, 403, 413, 415, 503]),
+          },
+        },
+      },
+      "/pairs": {
+        get: {
+          summary: "The caller's pairs",
+          security: [{ apiKey: [] }],
+          parameters: queryParams,
+          responses: { 200: { description: "A page of pair states" }, ...problems([400, 401]) },
+        },
+      },
+      "/pairs/{tenantId}/{workload}": {
+        get: {
+          summary: "One pair's state (contract/STATE.md)",
+          security: [{ apiKey: [] }],
+          parameters: [
+            ...pairPath,
+            { name: "asOf", in: "query", required: false, schema: { type: "string", format: "date-time" } },
+          ],
+          responses: { 200: { description: "The pair's state" }, ...problems([400, 401, 404]) },
+        },
+      },
+      "/health": {
+        get: {
+          summary: "Liveness and reachability",
+          responses: { 200: { description: "ok" }, 503: { description: "degraded" } },
+        },
+      },
+    },
+  };
+  return cached;
+}
+
+export async function openApi(): Promise<HttpResponseInit> {
+  return json(200, openApiDocument());
+}
+
+defineHttp({ name: "openapi", route: "openapi.json", methods: ["GET"], handler: openApi });

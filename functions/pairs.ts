@@ -1,0 +1,69 @@
+// GET /api/pairs and GET /api/pairs/{tenantId}/{workload}: a partner's pairs and their verdicts.
+import type { HttpRequest, HttpResponseInit } from "@azure/functions";
+import { z } from "zod";
+import { problemOf } from "../application/problem.ts";
+import { services } from "../application/services.ts";
+import { toFieldErrors } from "../domain/events.ts";
+import { json, notFound, readerPartner } from "./http.ts";
+import { defineHttp } from "./registry.ts";
+
+const instant = z.iso.datetime({ offset: true });
+
+export const PairListQuery = z.object({
+  stage: z.enum(["none", "presales", "deployment", "adoption", "managed-services"]).optional(),
+  eligibility: z.enum(["usage-incentive", "usage-recognition", "not-claimable", "excluded"]).optional(),
+  status: z
+    .enum([
+      "unclaimed",
+      "submitted",
+      "info-requested",
+      "resubmitted",
+      "approved",
+      "rejected",
+      "declined",
+      "disassociated",
+    ])
+    .optional(),
+  claimableNow: z.enum(["true", "false"]).optional(),
+  windowWithinDays: z.coerce.number().int().min(0).max(3660).optional(),
+  limit: z.coerce.number().int().min(1).max(200).optional(),
+  continuationToken: z.string().optional(),
+});
+
+export async function listPairs(request: HttpRequest): Promise<HttpResponseInit> {
+  const caller = await readerPartner(request);
+  if ("response" in caller) return caller.response;
+  const query = PairListQuery.safeParse(Object.fromEntries(request.query.entries()));
+  if (!query.success) return problemOf("invalid-request", { errors: queryErrors(query.error) });
+  const { limit, continuationToken, claimableNow, ...filters } = query.data;
+  const { pairs } = await services();
+  const page = await pairs.list(
+    caller.partnerId,
+    { ...filters, ...(claimableNow ? { claimableNow: claimableNow === "true" } : {}) },
+    continuationToken,
+    limit,
+  );
+  return json(200, page);
+}
+
+export async function getPair(request: HttpRequest): Promise<HttpResponseInit> {
+  const caller = await readerPartner(request);
+  if ("response" in caller) return caller.response;
+  const asOf = request.query.get("asOf") ?? undefined;
+  if (asOf !== undefined && !instant.safeParse(asOf).success) {
+    return problemOf("invalid-request", {
+      errors: [{ path: "$.query.asOf", message: "expected an RFC 3339 instant" }],
+    });
+  }
+  const { pairs } = await services();
+  const state = await pairs.pair(caller.partnerId, request.params.tenantId!, request.params.workload!, asOf);
+  // Another partner's pair is answered exactly like a pair that does not exist.
+  return state ? json(200, state) : notFound("This pair");
+}
+
+function queryErrors(error: z.ZodError) {
+  return toFieldErrors(error).map((e) => ({ ...e, path: e.path.replace(/^\$/, "$.query") }));
+}
+
+defineHttp({ name: "pairs", route: "pairs", methods: ["GET"], handler: listPairs });
+defineHttp({ name: "pair", route: "pairs/{tenantId}/{workload}", methods: ["GET"], handler: getPair });
