@@ -6,6 +6,7 @@ import { Access, type AccessConfig } from "./access.ts";
 import { EventRecorder } from "./event-recorder.ts";
 import { Ingestion } from "./ingestion.ts";
 import { PairQueries } from "./pair-queries.ts";
+import { PoeEvidence } from "./poe-evidence.ts";
 import { type AlertScheduling, NO_ALERTS, type ProjectionDocument } from "./projection.ts";
 import { Projections } from "./projections.ts";
 import { Projector } from "./projector.ts";
@@ -20,6 +21,8 @@ export interface Services {
   cosmos: CosmosConnection;
   containers: CosmosContainers;
   documents?: PoeDocumentStore;
+  evidence?: PoeEvidence;
+  recorder: EventRecorder;
   clock: () => Date;
 }
 
@@ -37,15 +40,19 @@ export function buildServices(options: ServiceOptions): Services {
   const store = new CosmosEventStore(options.containers.events);
   const docs = new DocumentCollection<ProjectionDocument>(options.containers.pairs, byPartner);
   const projections = new Projections(store, docs, options.alerts ?? NO_ALERTS, clock);
+  const recorder = new EventRecorder(projections);
   return {
     access: new Access(options.access),
-    ingestion: new Ingestion(new EventRecorder(projections)),
+    ingestion: new Ingestion(recorder),
+    recorder,
     pairs: new PairQueries(docs, clock),
     projections,
     projector: new Projector(projections),
     cosmos: options.cosmos,
     containers: options.containers,
-    ...(options.documents ? { documents: options.documents } : {}),
+    ...(options.documents
+      ? { documents: options.documents, evidence: new PoeEvidence(options.documents, docs, recorder, clock) }
+      : {}),
     clock,
   };
 }

@@ -2,6 +2,7 @@
 // it with the Azure Functions host or lists it for the local dev host.
 import "./events.ts";
 import "./pairs.ts";
+import "./documents.ts";
 import "./health.ts";
 import "./openapi.ts";
 import "./projector.ts";

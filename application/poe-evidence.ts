@@ -1,0 +1,121 @@
+import type { Readable } from "node:stream";
+import type { EngagementEvent } from "../domain/events.ts";
+import { pairStreamId } from "../domain/events.ts";
+import { canonicalInstant, distinctInBusinessOrder, mergeOrdered } from "../domain/fold.ts";
+import { poeSummary } from "../domain/poe-summary.ts";
+import type { PoeDocumentStore, StoredDocument } from "../infra/blob/poe-documents.ts";
+import type { DocumentCollection } from "../infra/cosmos/documents.ts";
+import type { EventRecorder } from "./event-recorder.ts";
+import { parseDocumentUpload } from "./multipart.ts";
+import { type PairDocument, type ProjectionDocument, pairDocumentId, pairStateAt } from "./projection.ts";
+
+export const MAX_DOCUMENT_BYTES = 25 * 1024 * 1024;
+/** Documents the tracker stores record their attachment under this source; the id is content-derived. */
+export const DOCUMENTS_SOURCE = "tracker://poe-documents";
+
+export type UploadOutcome =
+  | { kind: "no-pair" }
+  | { kind: "stored"; document: StoredDocument; recorded: boolean };
+
+/**
+ * The partner's evidence for a pair: documents in Blob storage, each recorded as a
+ * `poe.document.attached` event so it counts toward the POE checklist at once, and the summary a
+ * reviewer reads. A blob is committed before its event; if the event cannot be recorded, a blob this
+ * upload created is deleted again, so a failed upload leaves neither.
+ */
+export class PoeEvidence {
+  constructor(
+    private readonly store: PoeDocumentStore,
+    private readonly docs: DocumentCollection<ProjectionDocument>,
+    private readonly recorder: EventRecorder,
+    private readonly clock: () => Date,
+  ) {}
+
+  private async pair(
+    partnerId: string,
+    tenantId: string,
+    workload: string,
+  ): Promise<PairDocument | undefined> {
+    const found = await this.docs.read(partnerId, pairDocumentId(tenantId, workload));
+    return found?.doc.docType === "pair" && found.doc.version > 0 ? found.doc : undefined;
+  }
+
+  async upload(
+    partnerId: string,
+    tenantId: string,
+    workload: string,
+    body: Readable | ReadableStream<Uint8Array>,
+    contentType: string,
+  ): Promise<UploadOutcome> {
+    // Only the owning partner's existing pairs take documents; anything else is as if absent.
+    if (!(await this.pair(partnerId, tenantId, workload))) return { kind: "no-pair" };
+    const upload = await parseDocumentUpload(body, contentType, { maxFileBytes: MAX_DOCUMENT_BYTES });
+    const document = await this.store.store({
+      partnerId,
+      tenantId,
+      workload,
+      fileName: upload.file.fileName,
+      declaredContentType: upload.file.declaredContentType,
+      content: upload.file.stream,
+      metadata: upload.fields,
+      maxBytes: MAX_DOCUMENT_BYTES,
+    });
+    const fields = await upload.fields;
+    const now = this.clock();
+    const event = {
+      specversion: "1.0",
+      // Same bytes, same pair: same document, same event id — a re-upload is a duplicate.
+      id: `document-${document.documentId}`,
+      source: DOCUMENTS_SOURCE,
+      type: "poe.document.attached",
+      time: canonicalInstant(now.toISOString()),
+      partnerid: partnerId,
+      tenantid: tenantId.toLowerCase(),
+      workload,
+      data: {
+        documentId: document.documentId,
+        kind: fields.kind,
+        fileName: document.fileName,
+        contentType: document.contentType,
+        size: document.size,
+        sha256: document.sha256,
+        workloadsMentioned: fields.workloadsMentioned,
+        ...(fields.tenantIdOnDocument ? { tenantIdOnDocument: fields.tenantIdOnDocument } : {}),
+      },
+    } as EngagementEvent;
+    try {
+      const recorded = await this.recorder.record(pairStreamId(partnerId, tenantId, workload), [event]);
+      return { kind: "stored", document, recorded: recorded.accepted.length > 0 };
+    } catch (error) {
+      if (document.created)
+        await this.store.deleteDocument(partnerId, tenantId, workload, document.documentId);
+      throw error;
+    }
+  }
+
+  open(partnerId: string, tenantId: string, workload: string, documentId: string) {
+    return this.store.open(partnerId, tenantId, workload, documentId);
+  }
+
+  readLink(partnerId: string, tenantId: string, workload: string, documentId: string) {
+    return this.store.readLink(partnerId, tenantId, workload, documentId);
+  }
+
+  /** The Markdown summary for the claim form, at `asOf` (default now); undefined for an unknown pair. */
+  async summary(
+    partnerId: string,
+    tenantId: string,
+    workload: string,
+    asOf?: string,
+  ): Promise<string | undefined> {
+    const doc = await this.pair(partnerId, tenantId, workload);
+    if (!doc) return undefined;
+    const at = canonicalInstant(asOf ?? this.clock().toISOString());
+    const atMs = Date.parse(at);
+    const events = mergeOrdered(
+      distinctInBusinessOrder(doc.tenantEvents),
+      distinctInBusinessOrder(doc.events),
+    ).filter((t) => t.timeMs <= atMs);
+    return poeSummary({ state: pairStateAt(doc, at), events });
+  }
+}
