@@ -15,18 +15,22 @@ export interface MachineContext {
   readonly facts: PairFacts;
 }
 
-/** The pair's work within TIM-1's window before `asOf`, by the rules in force at `asOf`. */
+/**
+ * Whether work that ended on `lastDay` is still within TIM-1's window at `asOf`. Measured forward
+ * (lastDay + 12 months, CAL-3) so the verdict flips on the very day the engagement-recency window closes.
+ */
+export function stillRecent(lastDay: CalendarDate, asOf: CalendarDate): boolean {
+  return addMonths(lastDay, ruleSetOn(asOf).engagementRecencyMonths.value) >= asOf;
+}
+
+/** The pair's eligible work within TIM-1's window at `asOf`, by the rules in force at `asOf`. */
 export function recentWork(facts: PairFacts, asOf: CalendarDate) {
-  const months = ruleSetOn(asOf).engagementRecencyMonths.value;
-  const since = addMonths(asOf, -months);
-  return facts.eligibleWork.filter((w) => w.lastDay >= since);
+  return facts.eligibleWork.filter((w) => stillRecent(w.lastDay, asOf));
 }
 
 function managedServicesCount(facts: PairFacts, asOf: CalendarDate): boolean {
   const ms = facts.managedServices;
-  if (!ms) return false;
-  const months = ruleSetOn(asOf).engagementRecencyMonths.value;
-  return ms.endedOn === undefined || ms.endedOn >= addMonths(asOf, -months);
+  return ms !== undefined && (ms.endedOn === undefined || stillRecent(ms.endedOn, asOf));
 }
 
 const CLAIM_STATES = {

@@ -269,7 +269,8 @@ export function recordFact(facts: PairFacts, t: TimedEvent): PairFacts {
     case "claim.info-requested":
       return withClaim(facts, e.data.claimId, { infoRequestedOn: t.date, respondBy: e.data.respondBy });
     case "claim.resubmitted":
-      return withClaim(facts, e.data.claimId, { submittedOn: maxDate(facts.claim?.submittedOn, t.date)! });
+      // A resubmission carries no submittedOn; POE-2 stays measured at the submission's own date.
+      return withClaim(facts, e.data.claimId, {});
     case "claim.approved":
       return withClaim(facts, e.data.claimId, { approvedOn: e.data.approvedOn, endedOn: undefined });
     case "claim.rejected":

@@ -2,6 +2,7 @@ import { addDays, addMonths, type CalendarDate, daysBetween } from "./dates.ts";
 import { recentWork } from "./engagement-machine.ts";
 import type { Anomaly, PairFacts } from "./facts.ts";
 import { programYearOf, type RuleId, ruleSetOn } from "./rules/index.ts";
+import { type PairUsage, pairUsage } from "./usage.ts";
 
 // The outbound contract (contract/STATE.md), derived from a folded snapshot at an instant.
 
@@ -75,6 +76,8 @@ export interface PairState {
   windows: ClaimWindow[];
   /** Events the lifecycle could not take in their place; kept, never dropped silently. */
   anomalies: Anomaly[];
+  /** Usage against the high-water mark (RULES HWM-*, SEG-2); present once the pair has reported usage. */
+  usage?: PairUsage;
   timeline?: unknown[];
 }
 
@@ -167,7 +170,14 @@ export function pairStateOf(
     poe: { ready: missing.length === 0, missing, recommended, rules },
     windows: windowsFor(facts, eligibility, status, key.workload, asOfDate),
     anomalies: [...facts.anomalies],
+    // Only pairs with reported usage carry it: the derivation stays off the path of every other pair.
+    ...(hasUsage(facts) ? { usage: pairUsage({ facts, asOf: asOfDate }) } : {}),
   };
+}
+
+function hasUsage(facts: PairFacts): boolean {
+  for (const _ in facts.usage) return true;
+  return false;
 }
 
 function reasonsFor(
@@ -239,8 +249,11 @@ function reasonsFor(
       ),
     ];
   }
-  if (facts.eligibleWork.length > 0) {
-    const last = facts.eligibleWork.reduce((a, w) => (w.lastDay > a ? w.lastDay : a), "0000-00-00");
+  if (facts.eligibleWork.length > 0 || facts.managedServices) {
+    const last = [
+      ...facts.eligibleWork.map((w) => w.lastDay),
+      facts.managedServices?.endedOn ?? "0000-00-00",
+    ].reduce((a, d) => (d > a ? d : a), "0000-00-00");
     return [
       reason(
         "engagement-stale",
@@ -310,8 +323,9 @@ export function poeMissing(
   const ack = newestAcknowledgement(facts);
   if (!ack) missing.push("customer-acknowledgement");
   else {
+    // Forward from the signature (CAL-3), the same arithmetic as the acknowledgement-expiry window.
     const ref = acknowledgementReferenceDate(facts, status, asOf);
-    if (ack.signedOn < addMonths(ref, -rules.acknowledgementMaxAgeMonths.value))
+    if (addMonths(ack.signedOn, rules.acknowledgementMaxAgeMonths.value) < ref)
       missing.push("acknowledgement-stale");
   }
   const named =
@@ -369,7 +383,8 @@ function windowsFor(
   const eligible = eligibility === "usage-incentive" || eligibility === "usage-recognition";
   const recent = recentWork(facts, asOf);
   if (eligible && status === "unclaimed" && recent.length > 0) {
-    const first = recent.reduce((a, w) => (w.date < a ? w.date : a), recent[0]!.date);
+    // STATE.md: the first eligible activity over all deployment and substantial adoption work.
+    const first = facts.eligibleWork.reduce((a, w) => (w.date < a ? w.date : a), recent[0]!.date);
     add("claim-early", addDays(first, ruleSetOn(first).claimEarlyDays.value), "TIM-3");
     const last = recent.reduce((a, w) => (w.lastDay > a ? w.lastDay : a), recent[0]!.lastDay);
     add("engagement-recency", addMonths(last, rules.engagementRecencyMonths.value), "TIM-1");
