@@ -20,8 +20,8 @@ export type UploadOutcome =
 /**
  * The partner's evidence for a pair: documents in Blob storage, each recorded as a
  * `poe.document.attached` event so it counts toward the POE checklist at once, and the summary a
- * reviewer reads. A blob is committed before its event; if the event cannot be recorded, a blob this
- * upload created is deleted again, so a failed upload leaves neither.
+ * reviewer reads. A blob is committed before its event; if the event cannot be recorded, the blob
+ * this upload wrote is deleted again, so a failed upload leaves neither.
  */
 export class PoeEvidence {
   constructor(
@@ -61,14 +61,15 @@ export class PoeEvidence {
       maxBytes: MAX_DOCUMENT_BYTES,
     });
     const fields = await upload.fields;
-    const now = this.clock();
+    // Same bytes, same pair: the event id comes from the content, so a re-upload (even a concurrent
+    // one) records nothing new; the copy it wrote is removed and the first document answers.
+    const eventId = `document-${document.sha256.slice(0, 32)}`;
     const event = {
       specversion: "1.0",
-      // Same bytes, same pair: same document, same event id — a re-upload is a duplicate.
-      id: `document-${document.documentId}`,
+      id: eventId,
       source: DOCUMENTS_SOURCE,
       type: "poe.document.attached",
-      time: canonicalInstant(now.toISOString()),
+      time: canonicalInstant(this.clock().toISOString()),
       partnerid: partnerId,
       tenantid: tenantId.toLowerCase(),
       workload,
@@ -83,14 +84,25 @@ export class PoeEvidence {
         ...(fields.tenantIdOnDocument ? { tenantIdOnDocument: fields.tenantIdOnDocument } : {}),
       },
     } as EngagementEvent;
+    let recorded: Awaited<ReturnType<EventRecorder["record"]>>;
     try {
-      const recorded = await this.recorder.record(pairStreamId(partnerId, tenantId, workload), [event]);
-      return { kind: "stored", document, recorded: recorded.accepted.length > 0 };
+      recorded = await this.recorder.record(pairStreamId(partnerId, tenantId, workload), [event]);
     } catch (error) {
-      if (document.created)
-        await this.store.deleteDocument(partnerId, tenantId, workload, document.documentId);
+      await this.store.deleteDocument(partnerId, tenantId, workload, document.documentId);
       throw error;
     }
+    if (recorded.accepted.length > 0) return { kind: "stored", document, recorded: true };
+    const first = recorded.head.events.find((e) => e.source === DOCUMENTS_SOURCE && e.id === eventId);
+    const firstData = first?.data as { documentId: string; fileName: string } | undefined;
+    if (firstData && firstData.documentId !== document.documentId) {
+      await this.store.deleteDocument(partnerId, tenantId, workload, document.documentId);
+      return {
+        kind: "stored",
+        document: { ...document, documentId: firstData.documentId, fileName: firstData.fileName },
+        recorded: false,
+      };
+    }
+    return { kind: "stored", document, recorded: false };
   }
 
   open(partnerId: string, tenantId: string, workload: string, documentId: string) {

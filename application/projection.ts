@@ -102,16 +102,15 @@ export function reproject(doc: PairDocument, now: Date, schedule: AlertSchedulin
     ...doc,
     state,
     projectedAt: now.toISOString(),
-    nextAlertOn: schedule.nextAlertOn(doc, state, dateOf(now.getTime())),
+    nextAlertOn: schedule.nextAlertOn(doc, state, dateOf(now.getTime()), now),
   };
 }
 
 /** How a pair's next alert date is computed (claim-window alerts); injected so projections stay small. */
 export interface AlertScheduling {
-  nextAlertOn(doc: PairDocument, state: PairState, today: string): string | null;
+  /** The first date on or after `from` the timer must look at this pair, judged at `now`. */
+  nextAlertOn(doc: PairDocument, state: PairState, from: string, now: Date): string | null;
 }
-
-export const NO_ALERTS: AlertScheduling = { nextAlertOn: () => null };
 
 /** The summary a POST /api/events response gives per pair (contract/API.md). */
 export function pairSummary(doc: PairDocument) {

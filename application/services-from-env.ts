@@ -1,7 +1,7 @@
 import { PoeDocumentStore } from "../infra/blob/poe-documents.ts";
 import { cosmosFromEnv, ensureContainers } from "../infra/cosmos/client.ts";
 import { accessFromEnv } from "./access.ts";
-import { buildServices, type Services } from "./services.ts";
+import { type AlertWebhook, buildServices, type Services } from "./services.ts";
 
 /** Azure: Cosmos DB from COSMOS_ENDPOINT/COSMOS_KEY, Blob storage from STORAGE_CONNECTION_STRING (or identity). */
 export async function servicesFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<Services> {
@@ -16,5 +16,21 @@ export async function servicesFromEnv(env: NodeJS.ProcessEnv = process.env): Pro
     containers,
     access: accessFromEnv(env),
     ...(documents ? { documents } : {}),
+    ...alertsFromEnv(env),
   });
+}
+
+/**
+ * CLAIM_WINDOW_THRESHOLDS = "30,14,7,1"; TRACKER_ALERT_WEBHOOKS = [{"partnerId","url","secret","format"}]
+ * with format "standard" (Standard Webhooks JSON) or "teams" (an Adaptive Card message).
+ */
+export function alertsFromEnv(env: NodeJS.ProcessEnv = process.env) {
+  const thresholds = env.CLAIM_WINDOW_THRESHOLDS?.split(",").map((t) => Number(t.trim()));
+  const webhooks = env.TRACKER_ALERT_WEBHOOKS
+    ? (JSON.parse(env.TRACKER_ALERT_WEBHOOKS) as AlertWebhook[])
+    : undefined;
+  return {
+    ...(thresholds ? { alertThresholds: thresholds } : {}),
+    ...(webhooks ? { alertWebhooks: webhooks } : {}),
+  };
 }

@@ -1,15 +1,18 @@
+import type { deliverAlerts, WebhookConfig } from "../infra/alerts/delivery.ts";
 import type { PoeDocumentStore } from "../infra/blob/poe-documents.ts";
 import type { CosmosConnection, CosmosContainers } from "../infra/cosmos/client.ts";
 import { byPartner, DocumentCollection } from "../infra/cosmos/documents.ts";
 import { CosmosEventStore } from "../infra/cosmos/event-store.ts";
 import { Access, type AccessConfig } from "./access.ts";
+import { AlertCalendar, type AlertDocument, ClaimWindows } from "./claim-windows.ts";
 import { EventRecorder } from "./event-recorder.ts";
 import { Ingestion } from "./ingestion.ts";
 import { PairQueries } from "./pair-queries.ts";
 import { PoeEvidence } from "./poe-evidence.ts";
-import { type AlertScheduling, NO_ALERTS, type ProjectionDocument } from "./projection.ts";
+import type { ProjectionDocument } from "./projection.ts";
 import { Projections } from "./projections.ts";
 import { Projector } from "./projector.ts";
+import { type ScoreDocument, Scoring } from "./scoring.ts";
 
 /** Everything the function handlers call, wired once per process (the composition root). */
 export interface Services {
@@ -18,11 +21,15 @@ export interface Services {
   pairs: PairQueries;
   projections: Projections;
   projector: Projector;
+  /** The Solutions Partner for Security read model (container `scores`). */
+  scoring: Scoring;
   cosmos: CosmosConnection;
   containers: CosmosContainers;
   documents?: PoeDocumentStore;
   evidence?: PoeEvidence;
   recorder: EventRecorder;
+  claimWindows: ClaimWindows;
+  alerts: DocumentCollection<AlertDocument>;
   clock: () => Date;
 }
 
@@ -31,23 +38,49 @@ export interface ServiceOptions {
   containers: CosmosContainers;
   access: AccessConfig;
   documents?: PoeDocumentStore;
-  alerts?: AlertScheduling;
+  /** Days before a window closes at which to alert (default 30, 14, 7, 1). */
+  alertThresholds?: readonly number[];
+  /** Partners' outbound alert webhooks. */
+  alertWebhooks?: readonly AlertWebhook[];
+  alertDelivery?: Parameters<typeof deliverAlerts>[2];
   clock?: () => Date;
+}
+
+export interface AlertWebhook extends WebhookConfig {
+  partnerId: string;
 }
 
 export function buildServices(options: ServiceOptions): Services {
   const clock = options.clock ?? (() => new Date());
   const store = new CosmosEventStore(options.containers.events);
   const docs = new DocumentCollection<ProjectionDocument>(options.containers.pairs, byPartner);
-  const projections = new Projections(store, docs, options.alerts ?? NO_ALERTS, clock);
+  const calendar = new AlertCalendar(options.alertThresholds);
+  const projections = new Projections(store, docs, calendar, clock);
+  const alerts = new DocumentCollection<AlertDocument>(options.containers.alerts, byPartner);
+  const webhooks = new Map((options.alertWebhooks ?? []).map((w) => [w.partnerId, w] as const));
+  const claimWindows = new ClaimWindows(
+    docs,
+    alerts,
+    calendar,
+    (p) => webhooks.get(p),
+    options.alertDelivery,
+  );
   const recorder = new EventRecorder(projections);
+  const scoring = new Scoring(
+    new DocumentCollection<ScoreDocument>(options.containers.scores, byPartner),
+    docs,
+    clock,
+  );
   return {
     access: new Access(options.access),
     ingestion: new Ingestion(recorder),
     recorder,
+    claimWindows,
+    alerts,
     pairs: new PairQueries(docs, clock),
     projections,
-    projector: new Projector(projections),
+    projector: new Projector(projections, scoring),
+    scoring,
     cosmos: options.cosmos,
     containers: options.containers,
     ...(options.documents

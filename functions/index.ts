@@ -3,6 +3,8 @@
 import "./events.ts";
 import "./pairs.ts";
 import "./documents.ts";
+import "./claim-windows.ts";
+import "./designations.ts";
 import "./health.ts";
 import "./openapi.ts";
 import "./projector.ts";

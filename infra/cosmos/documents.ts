@@ -101,6 +101,29 @@ export class DocumentCollection<T extends { id: string }> {
     };
   }
 
+  /** Like `query`, keeping each document's etag so a caller can replace what it read without re-reading. */
+  async queryVersioned(
+    partitionKey: PartitionKey | undefined,
+    sql: string,
+    parameters: SqlParameter[] = [],
+    page: { maxItemCount?: number; continuationToken?: string } = {},
+  ): Promise<Page<Versioned<T>>> {
+    const raw = await this.container.items
+      .query<T & { _etag: string }>(
+        { query: sql, parameters },
+        {
+          ...(partitionKey === undefined ? {} : { partitionKey }),
+          ...(page.maxItemCount === undefined ? {} : { maxItemCount: page.maxItemCount }),
+          ...(page.continuationToken === undefined ? {} : { continuationToken: page.continuationToken }),
+        },
+      )
+      .fetchNext();
+    return {
+      items: raw.resources.map((r) => ({ doc: withoutSystemFields(r) as T, etag: r._etag })),
+      continuationToken: raw.hasMoreResults ? raw.continuationToken : undefined,
+    };
+  }
+
   /** False when there was nothing to delete. */
   async delete(partitionKey: PartitionKey, id: string): Promise<boolean> {
     try {

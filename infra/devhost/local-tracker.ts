@@ -2,7 +2,13 @@
 // the application services, and the dev host serving the same function definitions as Azure.
 import { randomBytes } from "node:crypto";
 import type { AccessConfig } from "../../application/access.ts";
-import { buildServices, installServices, type Services } from "../../application/services.ts";
+import {
+  buildServices,
+  installServices,
+  type ServiceOptions,
+  type Services,
+} from "../../application/services.ts";
+import { alertsFromEnv } from "../../application/services-from-env.ts";
 import { definitions } from "../../functions/index.ts";
 import { PoeDocumentStore } from "../blob/poe-documents.ts";
 import { pollChangeFeed } from "../cosmos/change-feed.ts";
@@ -25,6 +31,8 @@ export interface LocalTrackerOptions {
   cosmosInSeparateProcess?: boolean;
   env?: NodeJS.ProcessEnv;
   quiet?: boolean;
+  alertWebhooks?: ServiceOptions["alertWebhooks"];
+  alertDelivery?: ServiceOptions["alertDelivery"];
 }
 
 export interface LocalTracker {
@@ -81,6 +89,9 @@ export async function startLocalTracker(options: LocalTrackerOptions = {}): Prom
       containers,
       access,
       documents,
+      ...alertsFromEnv(env),
+      ...(options.alertWebhooks ? { alertWebhooks: options.alertWebhooks } : {}),
+      ...(options.alertDelivery ? { alertDelivery: options.alertDelivery } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
     });
     installServices(services);

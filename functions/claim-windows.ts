@@ -1,0 +1,75 @@
+// The claimWindows timer (NCRONTAB, daily at 06:00 UTC unless CLAIM_WINDOWS_SCHEDULE says otherwise)
+// and GET /api/alerts, the alerts it raised, newest first.
+import type { HttpRequest, HttpResponseInit, InvocationContext, Timer } from "@azure/functions";
+import { z } from "zod";
+import { problemOf } from "../application/problem.ts";
+import { services } from "../application/services.ts";
+import { toFieldErrors } from "../domain/events.ts";
+import { json, readerPartner } from "./http.ts";
+import { defineHttp, defineTimer } from "./registry.ts";
+
+export const CLAIM_WINDOWS_SCHEDULE = process.env.CLAIM_WINDOWS_SCHEDULE ?? "0 0 6 * * *";
+
+export async function claimWindowsTimer(_timer: Timer, context: InvocationContext): Promise<void> {
+  const { claimWindows, clock } = await services();
+  const run = await claimWindows.run(clock());
+  context.log(
+    `claimWindows ${run.today}: ${run.duePairs} due pair(s), ${run.raised.length} alert(s) raised, ${run.alreadyRaised} already raised`,
+  );
+}
+
+const AlertQuery = z.object({
+  since: z.iso.datetime({ offset: true }).optional(),
+  windowCode: z
+    .enum([
+      "claim-early",
+      "program-year-end",
+      "acknowledgement-expiry",
+      "info-request-response",
+      "engagement-recency",
+    ])
+    .optional(),
+  tenantId: z.guid().optional(),
+  workload: z.string().optional(),
+  deliveryStatus: z.enum(["pending", "delivered", "failed", "not-configured"]).optional(),
+  limit: z.coerce.number().int().min(1).max(200).optional(),
+  continuationToken: z.string().optional(),
+});
+
+export async function listAlerts(request: HttpRequest): Promise<HttpResponseInit> {
+  const caller = await readerPartner(request);
+  if ("response" in caller) return caller.response;
+  const query = AlertQuery.safeParse(Object.fromEntries(request.query.entries()));
+  if (!query.success) {
+    return problemOf("invalid-request", {
+      errors: toFieldErrors(query.error).map((e) => ({ ...e, path: e.path.replace(/^\$/, "$.query") })),
+    });
+  }
+  const q = query.data;
+  const where = ["c.partnerId = @partnerId"];
+  const params = [{ name: "@partnerId", value: caller.partnerId }];
+  const filter = (clause: string, name: string, value: string | undefined) => {
+    if (value === undefined) return;
+    where.push(clause);
+    params.push({ name, value });
+  };
+  filter("c.raisedAt >= @since", "@since", q.since && new Date(q.since).toISOString());
+  filter("c.code = @code", "@code", q.windowCode);
+  filter("c.tenantId = @tenantId", "@tenantId", q.tenantId?.toLowerCase());
+  filter("c.workload = @workload", "@workload", q.workload);
+  filter("c.delivery.status = @status", "@status", q.deliveryStatus);
+  const { alerts } = await services();
+  const page = await alerts.query(
+    caller.partnerId,
+    `SELECT * FROM c WHERE ${where.join(" AND ")} ORDER BY c.raisedAt DESC`,
+    params,
+    {
+      maxItemCount: q.limit ?? 100,
+      ...(q.continuationToken ? { continuationToken: q.continuationToken } : {}),
+    },
+  );
+  return json(200, page);
+}
+
+defineTimer({ name: "claimWindows", schedule: CLAIM_WINDOWS_SCHEDULE, handler: claimWindowsTimer });
+defineHttp({ name: "alerts", route: "alerts", methods: ["GET"], handler: listAlerts });
