@@ -2,6 +2,10 @@
 // measured in the same run. Pick some with `npm run bench -- evaluate ingest`.
 const benches: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   evaluate: () => import("./evaluate.bench.ts"),
+  ingest: () => import("./ingest.bench.ts"),
+  upload: () => import("./upload.bench.ts"),
+  "claim-windows": () => import("./claim-windows.bench.ts"),
+  scoring: () => import("./scoring.bench.ts"),
 };
 
 const wanted = process.argv.slice(2).filter((a) => a !== "--");

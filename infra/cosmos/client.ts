@@ -125,7 +125,16 @@ export async function ensureContainers(database: Database): Promise<CosmosContai
   const byPartner = (id: string): ContainerRequest => ({ id, partitionKey: { paths: ["/partnerId"] } });
   const [events, pairs, alerts, scores, leases] = await Promise.all([
     create(EVENTS_CONTAINER),
-    create(byPartner("pairs")),
+    create({
+      ...byPartner("pairs"),
+      // Heads carry their streams' events for folding; queries filter on state and dates only.
+      indexingPolicy: {
+        indexingMode: "consistent",
+        automatic: true,
+        includedPaths: [{ path: "/*" }],
+        excludedPaths: [{ path: "/events/*" }, { path: "/tenantEvents/*" }, { path: '/"_etag"/?' }],
+      },
+    }),
     create(byPartner("alerts")),
     create(byPartner("scores")),
     create({ id: "leases", partitionKey: { paths: ["/id"] } }),
