@@ -1,6 +1,7 @@
 import { Readable, Transform } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import busboy from "busboy";
+import { POE_DOCUMENT_KINDS } from "../domain/events.ts";
 import { EmptyFile, TooLarge } from "./file-kind.ts";
 
 /**
@@ -8,17 +9,8 @@ import { EmptyFile, TooLarge } from "./file-kind.ts";
  * soon as its part begins, so it can flow to Blob storage without ever being held in memory.
  */
 
-export { EmptyFile, TooLarge };
-
-export const POE_DOCUMENT_KINDS = [
-  "sow",
-  "poe-template",
-  "roadmap",
-  "architecture",
-  "meeting-notes",
-  "acknowledgement",
-  "other",
-] as const;
+// The kinds a document may be, as the poe.document.attached event defines them.
+export { EmptyFile, POE_DOCUMENT_KINDS, TooLarge };
 export type PoeDocumentKind = (typeof POE_DOCUMENT_KINDS)[number];
 
 export const DEFAULT_MAX_FILE_BYTES = 25 * 1024 * 1024;

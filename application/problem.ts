@@ -1,5 +1,6 @@
 // RFC 9457 problem documents: every error the API answers is one of these, with a stable `type`.
 import type { HttpResponseInit } from "@azure/functions";
+import { jsonPath } from "../domain/events.ts";
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 
@@ -69,20 +70,7 @@ export function problemOf(
   return problem({ ...fields, status, type: problemType(kind), title: fields.title ?? title }, options);
 }
 
-/** JSONPath for a zod issue path: identifiers as `.name`, indexes as `[3]`, anything else as `['we ird']`. */
-export function jsonPath(path: readonly PropertyKey[]): string {
-  let out = "$";
-  for (const segment of path) {
-    if (typeof segment === "number") out += `[${segment}]`;
-    else {
-      const name = typeof segment === "symbol" ? (segment.description ?? "") : segment;
-      out += /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name)
-        ? `.${name}`
-        : `['${name.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}']`;
-    }
-  }
-  return out;
-}
+export { jsonPath };
 
 /** The structural part of a zod v4 issue this module reads (works for classic `ZodError` and zod/mini). */
 interface IssueLike {

@@ -163,19 +163,20 @@ export const DisclosureRecorded = pairEvent(
   "disclosure.recorded",
   z.looseObject({ disclosedOn: calendarDate }),
 );
+export const POE_DOCUMENT_KINDS = [
+  "sow",
+  "poe-template",
+  "roadmap",
+  "architecture",
+  "meeting-notes",
+  "acknowledgement",
+  "other",
+] as const;
 export const PoeDocumentAttached = pairEvent(
   "poe.document.attached",
   z.looseObject({
     documentId: nonEmpty,
-    kind: z.enum([
-      "sow",
-      "poe-template",
-      "roadmap",
-      "architecture",
-      "meeting-notes",
-      "acknowledgement",
-      "other",
-    ]),
+    kind: z.enum(POE_DOCUMENT_KINDS),
     fileName: nonEmpty,
     contentType: nonEmpty,
     size: count,
@@ -308,12 +309,17 @@ export function toFieldErrors(error: z.ZodError, input?: unknown): FieldError[] 
   });
 }
 
+/** JSONPath for a zod issue path: identifiers as `.name`, indexes as `[3]`, anything else as `['we ird']`. */
 export function jsonPath(path: readonly PropertyKey[]): string {
   let out = "$";
-  for (const key of path) {
-    if (typeof key === "number") out += `[${key}]`;
-    else if (typeof key === "string" && /^[A-Za-z_$][\w$]*$/.test(key)) out += `.${key}`;
-    else out += `[${JSON.stringify(String(key))}]`;
+  for (const segment of path) {
+    if (typeof segment === "number") out += `[${segment}]`;
+    else {
+      const name = typeof segment === "symbol" ? (segment.description ?? "") : segment;
+      out += /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name)
+        ? `.${name}`
+        : `['${name.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}']`;
+    }
   }
   return out;
 }

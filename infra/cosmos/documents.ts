@@ -85,19 +85,10 @@ export class DocumentCollection<T extends { id: string }> {
     parameters: SqlParameter[] = [],
     page: { maxItemCount?: number; continuationToken?: string } = {},
   ): Promise<Page<R>> {
-    const response = await this.container.items
-      .query<R>(
-        { query: sql, parameters },
-        {
-          ...(partitionKey === undefined ? {} : { partitionKey }),
-          ...(page.maxItemCount === undefined ? {} : { maxItemCount: page.maxItemCount }),
-          ...(page.continuationToken === undefined ? {} : { continuationToken: page.continuationToken }),
-        },
-      )
-      .fetchNext();
+    const versioned = await this.queryVersioned(partitionKey, sql, parameters, page);
     return {
-      items: response.resources.map(withoutSystemFields),
-      continuationToken: response.hasMoreResults ? response.continuationToken : undefined,
+      items: versioned.items.map((v) => v.doc as unknown as R),
+      continuationToken: versioned.continuationToken,
     };
   }
 
