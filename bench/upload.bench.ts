@@ -31,8 +31,8 @@ const UPLOAD_TIMEOUT_MS = 30_000;
 /**
  * A PDF-looking file: `%PDF-1.7\n` then AES-CTR keystream (fast, native, incompressible), ending in
  * `%%EOF`. The same key gives the same bytes, so the direct and the endpoint upload of one round carry
- * identical content, while every round gets a new key (the store is content-addressed per pair and
- * would otherwise answer a re-upload as a duplicate without storing it).
+ * identical content, while every round gets a new key (the same bytes on the same pair are one
+ * document: a re-upload would be answered as a duplicate and its copy removed).
  */
 function* pdfBytes(key: Buffer, size: number): Generator<Buffer> {
   const header = Buffer.from("%PDF-1.7\n");
@@ -300,10 +300,9 @@ function breakdown(spans: Span[], t0: number, total: Measured, directRate: numbe
     `${stages.length} blocks staged over ${ms(lastStage - first)} (${stagingRate.toFixed(1)} MiB/s, ${(stagingRate / directRate).toFixed(2)} of direct; mean ${ms(stageMs / stages.length)} per block)`,
     commit ? `commitBlockList ${ms(commit.end - commit.start)}` : "no commitBlockList",
     `mean ${(inFlight.reduce((a, b) => a + b, 0) / inFlight.length).toFixed(1)} blocks already in flight when one started`,
-    copy && poll
-      ? `copy to final name ${ms(poll.end - copy.start)} (request ${ms(copy.end - copy.start)}, polling until done ${ms(poll.end - poll.start)})`
-      : "no copy",
-    del ? `delete staging ${ms(del.end - del.start)}` : "no delete",
+    // The store commits where it staged; a copy or delete here would mean the bytes were written twice.
+    ...(copy && poll ? [`copy ${ms(poll.end - copy.start)}`] : []),
+    ...(del ? [`delete ${ms(del.end - del.start)}`] : []),
     `then event + answer ${ms(end - (del?.end ?? poll?.end ?? lastStage))}`,
   ];
   return `  instrumented endpoint upload, ${ms(total.ms)} in all: ${parts.join("; ")}`;

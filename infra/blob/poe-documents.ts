@@ -26,17 +26,25 @@ import {
 } from "../../application/file-kind.ts";
 
 /**
- * POE documents in a private Blob container, content-addressed per pair:
- * `{partnerId}/{tenantId}/{workload}/{documentId}` where documentId = first 32 hex chars of SHA-256.
+ * POE documents in a private Blob container, one blob per upload:
+ * `{partnerId}/{tenantId}/{workload}/{documentId}` where documentId = a random upload id (32 hex chars).
  *
- * The hash is only known once the last byte has passed, so bytes go to a uniquely named staging blob
- * first and are then copied under the final name with If-None-Match: * — the storage service lets
- * exactly one of several racing identical uploads create it; the others find it already there.
+ * The bytes are written once, as blocks staged directly on the final blob and committed at the end.
+ * The blob is not named by its content: the SHA-256 is only known once the last byte has passed, and
+ * naming by it meant staging elsewhere and copying, which cost about half of every upload. An id drawn
+ * before the first byte lets the blocks go straight to the final name. Until the commit the blob has
+ * only uncommitted blocks, which no reader sees; a refusal or fault discards them.
+ *
+ * De-duplicating identical bytes is therefore not the store's job: each committed upload is its own
+ * document carrying its `sha256` (result and blob metadata), and the service decides (by that hash)
+ * which of several identical uploads counts, deleting the others' blobs.
+ *
+ * Documents stored under the earlier content-addressed scheme (id = first 32 hex chars of the SHA-256)
+ * have ids of the same shape, so `open`, `readLink` and `deleteDocument` read both.
  */
 
 export const POE_CONTAINER = "poe-documents";
 export const DEFAULT_MAX_DOCUMENT_BYTES = 25 * 1024 * 1024;
-const STAGING_PREFIX = "staging/";
 const DOCUMENT_ID = /^[0-9a-f]{32}$/;
 const PARTNER_ID = /^\d{1,20}$/;
 const TENANT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -70,7 +78,10 @@ export interface StoredDocument {
   contentType: string;
   fileName: string;
   blobName: string;
-  /** false when the same bytes were already stored for this pair (a re-upload or a lost race). */
+  /**
+   * Always true: every committed upload is a blob of its own (identical bytes included; compare
+   * `sha256`). Kept for compatibility with callers that delete the blob only if the upload created it.
+   */
   created: boolean;
 }
 
@@ -157,10 +168,11 @@ export class PoeDocumentStore {
   }
 
   /**
-   * Streams a document into storage. Refusals (TooLarge, EmptyFile, UnacceptedType), errors of the
-   * content stream and of the metadata promise are rethrown as they are; storage faults become
-   * DocumentStorageFailed. In every failure case the staging blob is discarded and no final blob is
-   * created, so a refused upload leaves nothing behind.
+   * Streams a document into storage under a new random documentId. The leading bytes are sniffed
+   * before anything is written. Refusals (TooLarge, EmptyFile, UnacceptedType), errors of the content
+   * stream and of the metadata promise are rethrown as they are; storage faults become
+   * DocumentStorageFailed. In every failure case the blob's staged blocks (and the blob, should the
+   * commit have gone through unseen) are discarded, so a refused or failed upload leaves nothing behind.
    */
   async store(input: StoreDocument): Promise<StoredDocument> {
     const prefix = pairPrefix(input.partnerId, input.tenantId, input.workload);
@@ -170,7 +182,7 @@ export class PoeDocumentStore {
     metadataReady.catch(() => {}); // observed below; must not count as unhandled meanwhile
     const source = iterate(input.content);
 
-    let staging: BlockBlobClient | undefined;
+    let blob: BlockBlobClient | undefined;
     try {
       if (prefix === undefined) throw new RangeError("partnerId, tenantId or workload is not a valid id.");
       await this.ensureContainer();
@@ -180,28 +192,45 @@ export class PoeDocumentStore {
       const verdict = detectFileKind({ head, fileName, declaredContentType: input.declaredContentType });
       if (!verdict.ok) throw new UnacceptedType(verdict.reason, verdict.detail);
 
-      staging = this.container.getBlockBlobClient(`${STAGING_PREFIX}${randomUUID()}`);
-      const { sha256, size } = await this.stage(staging, head, ended ? undefined : source, {
+      // Random, so no other upload can ever write to (or be discarded with) this blob: 122 random bits.
+      const documentId = randomUUID().replaceAll("-", "");
+      const blobName = `${prefix}/${documentId}`;
+      blob = this.container.getBlockBlobClient(blobName);
+      const { sha256, size, blockIds } = await this.stage(blob, head, ended ? undefined : source, {
         maxBytes,
-        contentType: verdict.contentType,
         text: isTextKind(verdict.kind),
       });
+      // Only now, with every byte accepted: the fields may follow the file in a multipart body.
       const metadata = blobMetadata(sha256, fileName, await metadataReady);
-
-      const documentId = sha256.slice(0, 32);
-      const blobName = `${prefix}/${documentId}`;
-      const created = await this.commit(staging, this.container.getBlockBlobClient(blobName), metadata);
-      await staging.deleteIfExists().catch(() => {}); // a leftover staging blob is garbage, not an error
-      return { documentId, sha256, size, contentType: verdict.contentType, fileName, blobName, created };
+      try {
+        await blob.commitBlockList(blockIds, {
+          blobHTTPHeaders: { blobContentType: verdict.contentType },
+          metadata,
+        });
+      } catch (error) {
+        throw new DocumentStorageFailed("committing the document", error);
+      }
+      return {
+        documentId,
+        sha256,
+        size,
+        contentType: verdict.contentType,
+        fileName,
+        blobName,
+        created: true,
+      };
     } catch (error) {
       // Stop (and destroy) the caller's stream, so a request body is not left half-read.
       await Promise.resolve(source.return?.()).catch(() => {});
-      if (staging) await discard(staging);
+      if (blob) await discard(blob);
       throw error;
     }
   }
 
-  /** Compensation when recording `poe.document.attached` fails after a `created: true` store. */
+  /**
+   * Compensation when recording `poe.document.attached` fails after a store, or removal of the blob
+   * of an upload whose bytes another upload of the same pair already recorded.
+   */
   async deleteDocument(
     partnerId: string,
     tenantId: string,
@@ -280,15 +309,17 @@ export class PoeDocumentStore {
   }
 
   /**
-   * Stages the bytes as blocks of `blockBytes`, at most `concurrency` requests in flight, hashing and
-   * counting as they pass; memory stays bounded whatever the file size.
+   * Stages the bytes as uncommitted blocks of `blockBytes` on the document's own blob, at most
+   * `concurrency` requests in flight, hashing, counting and (for text) validating as they pass; memory
+   * stays bounded whatever the file size. Returns the block ids for the caller to commit, once every
+   * byte has been accepted and the metadata is known.
    */
   private async stage(
     blob: BlockBlobClient,
     head: Buffer,
     rest: AsyncIterator<unknown> | undefined,
-    limits: { maxBytes: number; contentType: string; text: boolean },
-  ): Promise<{ sha256: string; size: number }> {
+    limits: { maxBytes: number; text: boolean },
+  ): Promise<{ sha256: string; size: number; blockIds: string[] }> {
     const hash = createHash("sha256");
     const text = limits.text ? new TextValidation() : undefined;
     const blockIds: string[] = [];
@@ -358,62 +389,7 @@ export class PoeDocumentStore {
         "The document claims to be text but is not valid UTF-8 text.",
       );
     }
-    try {
-      await blob.commitBlockList(blockIds, { blobHTTPHeaders: { blobContentType: limits.contentType } });
-    } catch (error) {
-      throw new DocumentStorageFailed("committing the staged blocks", error);
-    }
-    return { sha256: hash.digest("hex"), size };
-  }
-
-  /**
-   * Copies staging to the final name only if nothing is there yet. The condition is evaluated by the
-   * storage service atomically, so of two racing identical uploads one creates the document and the
-   * other gets 409/412, which is success for it (same name = same bytes).
-   */
-  private async commit(staging: BlockBlobClient, final: BlockBlobClient, metadata: Record<string, string>) {
-    try {
-      const copySource = await this.signedUrl(staging, this.readOnlySas(staging, 15));
-      const poller = await final.beginCopyFromURL(copySource, {
-        conditions: { ifNoneMatch: "*" },
-        metadata,
-        intervalInMs: 250,
-      });
-      const result = await poller.pollUntilDone();
-      if (result.copyStatus !== "success") throw new Error(`copy ended as ${result.copyStatus}`);
-      return true;
-    } catch (error) {
-      if (!isAlreadyThere(error)) throw new DocumentStorageFailed("committing the document", error);
-    }
-    await this.confirmExisting(final, metadata.sha256!);
-    return false;
-  }
-
-  /** The document already exists: make sure it is ours (same hash) and completely copied. */
-  private async confirmExisting(final: BlobClient, sha256: string): Promise<void> {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      let properties: Awaited<ReturnType<BlobClient["getProperties"]>>;
-      try {
-        properties = await final.getProperties();
-      } catch (error) {
-        throw new DocumentStorageFailed("checking the existing document", error);
-      }
-      if (properties.metadata?.sha256 !== sha256) {
-        throw new DocumentStorageFailed(
-          "committing the document",
-          new Error("a different document has this id"),
-        );
-      }
-      if (properties.copyStatus === undefined || properties.copyStatus === "success") return;
-      if (properties.copyStatus !== "pending" || Date.now() > deadline) {
-        throw new DocumentStorageFailed(
-          "committing the document",
-          new Error(`copy is ${properties.copyStatus}`),
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    return { sha256: hash.digest("hex"), size, blockIds };
   }
 
   private readOnlySas(blob: BlobClient, ttlMinutes: number, fileName?: string): BlobGenerateSasUrlOptions {
@@ -449,13 +425,19 @@ export class PoeDocumentStore {
   }
 }
 
-/** Discards a staging blob including uncommitted blocks: committing an empty list drops them at once. */
-async function discard(staging: BlockBlobClient): Promise<void> {
+/**
+ * Discards an upload's blob including uncommitted blocks: committing an empty list drops them at once
+ * (a blob with only uncommitted blocks cannot be deleted, it does not exist yet), then the now empty
+ * blob is deleted. Also removes a blob whose commit went through although its answer was lost. Safe
+ * because the name is this upload's own random id.
+ */
+async function discard(blob: BlockBlobClient): Promise<void> {
   try {
-    await staging.commitBlockList([]);
-    await staging.deleteIfExists();
+    await blob.commitBlockList([]);
+    await blob.deleteIfExists();
   } catch {
-    // Best effort: storage may be the thing that failed. A lifecycle rule on staging/ sweeps leftovers.
+    // Best effort: storage may be the thing that failed. Blocks never committed are dropped by the
+    // service itself after a week; an empty blob left by a failed delete has no event and is never served.
   }
 }
 
@@ -525,10 +507,6 @@ function isTokenCredential(credential: unknown): credential is TokenCredential {
 
 function isNotFound(error: unknown): boolean {
   return error instanceof RestError && error.statusCode === 404;
-}
-
-function isAlreadyThere(error: unknown): boolean {
-  return error instanceof RestError && (error.statusCode === 409 || error.statusCode === 412);
 }
 
 function describe(error: unknown): string {

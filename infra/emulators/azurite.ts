@@ -4,6 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { stopChild } from "./child.ts";
 
 /** Azurite's documented, public development account (not a secret). */
 export const AZURITE_ACCOUNT = "devstoreaccount1";
@@ -62,7 +63,7 @@ export async function startAzurite(): Promise<RunningAzurite> {
     await waitUntilAnswering(`http://127.0.0.1:${port}/${AZURITE_ACCOUNT}?comp=list`);
   } catch (error) {
     process.off("exit", killOnExit);
-    await kill(child);
+    await stopChild(child);
     await rm(location, { recursive: true, force: true });
     throw error;
   }
@@ -79,7 +80,7 @@ export async function startAzurite(): Promise<RunningAzurite> {
     stop() {
       stopped ??= (async () => {
         process.off("exit", killOnExit);
-        await kill(child);
+        await stopChild(child);
         await rm(location, { recursive: true, force: true });
       })();
       return stopped;
@@ -138,16 +139,4 @@ async function waitUntilAnswering(url: string): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
-}
-
-function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const hardKill = setTimeout(() => child.kill("SIGKILL"), 5_000);
-    child.once("exit", () => {
-      clearTimeout(hardKill);
-      resolve();
-    });
-    child.kill("SIGTERM");
-  });
 }

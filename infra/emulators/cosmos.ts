@@ -7,6 +7,7 @@ import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { stopChild } from "./child.ts";
 
 /** The public, documented key of the Azure Cosmos DB emulator (not a secret); the in-process server ignores auth. */
 export const COSMOS_EMULATOR_KEY =
@@ -76,7 +77,7 @@ async function startChild(port: number): Promise<RunningCosmosEmulator> {
   try {
     bound = await childPort(child);
   } catch (error) {
-    await kill(child);
+    await stopChild(child);
     throw error;
   }
   let stopped: Promise<void> | undefined;
@@ -85,7 +86,7 @@ async function startChild(port: number): Promise<RunningCosmosEmulator> {
     key: COSMOS_EMULATOR_KEY,
     pid: child.pid!,
     stop() {
-      stopped ??= kill(child);
+      stopped ??= stopChild(child);
       return stopped;
     },
   };
@@ -117,18 +118,6 @@ function childPort(child: ChildProcess): Promise<number> {
     child.on("message", onMessage);
     child.once("exit", onExit);
     child.once("error", fail);
-  });
-}
-
-function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const hardKill = setTimeout(() => child.kill("SIGKILL"), 5_000);
-    child.once("exit", () => {
-      clearTimeout(hardKill);
-      resolve();
-    });
-    child.kill("SIGTERM");
   });
 }
 

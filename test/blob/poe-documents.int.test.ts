@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import {
   BlobServiceClient,
@@ -71,14 +71,16 @@ describe("PoeDocumentStore against Azurite", () => {
     const sha256 = await file.sha256;
 
     expect(stored).toEqual({
-      documentId: sha256.slice(0, 32),
+      documentId: expect.stringMatching(/^[0-9a-f]{32}$/),
       sha256,
       size: 3 * MiB + 12_345,
       contentType: "application/pdf",
       fileName: "Statement of Work — Contoso.pdf",
-      blobName: `${PARTNER}/${TENANT}/${WORKLOAD}/${sha256.slice(0, 32)}`,
+      blobName: `${PARTNER}/${TENANT}/${WORKLOAD}/${stored.documentId}`,
       created: true,
     });
+    // The id is the upload's own, not derived from the content.
+    expect(stored.documentId).not.toBe(sha256.slice(0, 32));
 
     const opened = await store.open(PARTNER, TENANT, WORKLOAD, stored.documentId);
     expect(opened).toMatchObject({
@@ -98,17 +100,46 @@ describe("PoeDocumentStore against Azurite", () => {
       tenantidondocument: TENANT,
     });
     expect((await store.container.getAccessPolicy()).blobPublicAccess).toBeUndefined();
-    expect(await allBlobs(store.container)).toEqual([stored.blobName]); // no staging blob left
+    expect(await allBlobs(store.container)).toEqual([stored.blobName]); // one blob, written once, nothing else
   });
 
-  it("stores the same bytes for the same pair once: same document, created only the first time", async () => {
+  it("stores a re-upload of the same bytes as a document of its own, with the same sha256", async () => {
+    // De-duplication is the service's (by sha256); the store writes each upload once, under its own id.
     const store = freshStore();
     const bytes = Buffer.concat([Buffer.from("%PDF-1.4\n"), Buffer.alloc(50_000, 7)]);
     const first = await upload(store, bytes, "sow.pdf");
     const again = await upload(store, bytes, "sow-copy.pdf");
     expect(first.created).toBe(true);
-    expect(again).toMatchObject({ documentId: first.documentId, created: false });
+    expect(again).toMatchObject({ sha256: first.sha256, size: first.size, created: true });
+    expect(again.documentId).not.toBe(first.documentId);
+    expect(await allBlobs(store.container)).toEqual([first.blobName, again.blobName].sort());
+    expect((await store.open(PARTNER, TENANT, WORKLOAD, again.documentId))?.fileName).toBe("sow-copy.pdf");
+
+    // Deleting the one (as the service does with an upload that lost) leaves the other intact.
+    expect(await store.deleteDocument(PARTNER, TENANT, WORKLOAD, again.documentId)).toBe(true);
+    const kept = await store.open(PARTNER, TENANT, WORKLOAD, first.documentId);
+    expect(await sha256Of(kept!.stream)).toEqual({ sha256: first.sha256, size: first.size });
     expect(await allBlobs(store.container)).toEqual([first.blobName]);
+  });
+
+  it("still reads a document stored under the earlier content-addressed id", async () => {
+    const store = freshStore();
+    await store.ensureContainer();
+    const bytes = Buffer.from("%PDF-1.7 stored before the change");
+    const sha256 = createHash("sha256").update(bytes).digest("hex");
+    const legacyId = sha256.slice(0, 32);
+    await store.container
+      .getBlockBlobClient(`${PARTNER}/${TENANT}/${WORKLOAD}/${legacyId}`)
+      .uploadData(bytes, {
+        blobHTTPHeaders: { blobContentType: "application/pdf" },
+        metadata: { sha256, filename: "old.pdf", kind: "sow", workloadsmentioned: WORKLOAD },
+      });
+    const opened = await store.open(PARTNER, TENANT, WORKLOAD, legacyId);
+    expect(opened).toMatchObject({ sha256, fileName: "old.pdf", size: bytes.length });
+    expect((await sha256Of(opened!.stream)).sha256).toBe(sha256);
+    expect(await store.readLink(PARTNER, TENANT, WORKLOAD, legacyId)).toBeDefined();
+    expect(await store.deleteDocument(PARTNER, TENANT, WORKLOAD, legacyId)).toBe(true);
+    expect(await allBlobs(store.container)).toEqual([]);
   });
 
   it("answers undefined for a document that does not exist or an id that is not one", async () => {
@@ -231,6 +262,30 @@ describe("PoeDocumentStore against Azurite", () => {
       expect(await allBlobs(other.container)).toEqual([]);
     });
 
+    it("sniffs before writing: a refused type never sends a byte to storage", async () => {
+      const writes: string[] = [];
+      const pipeline = newPipeline(new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_ACCOUNT_KEY));
+      pipeline.factories.unshift({
+        create: (next) => ({
+          sendRequest: (request) => {
+            const url = new URL(request.url);
+            // Anything but the container's own creation.
+            if (request.method !== "GET" && url.searchParams.get("restype") !== "container") {
+              writes.push(`${request.method} ${url.pathname}${url.search}`);
+            }
+            return next.sendRequest(request);
+          },
+        }),
+      });
+      const store = new PoeDocumentStore(new BlobServiceClient(azurite.blobEndpoint, pipeline), {
+        containerName: `poe-${randomUUID()}`,
+      });
+      const content = Readable.from([PNG, Buffer.alloc(3 * MiB)]);
+      await expect(upload(store, content, "sow.pdf")).rejects.toBeInstanceOf(UnacceptedType);
+      expect(writes).toEqual([]);
+      expect(await allBlobs(store.container)).toEqual([]);
+    });
+
     it("refuses ids that would escape the pair's folder", async () => {
       const store = freshStore();
       await expect(
@@ -297,16 +352,25 @@ describe("PoeDocumentStore against Azurite", () => {
     expect(properties.metadata).toMatchObject({ kind: "sow", workloadsmentioned: "sentinel" });
   });
 
-  it("lets two concurrent identical uploads make one document, one blob, one creation", async () => {
+  it("lets two concurrent identical uploads make two complete documents with the same sha256", async () => {
+    // Which of them counts is the service's decision (one event per sha256); the store must only keep
+    // them apart: each its own blob, neither mixing blocks with the other.
     const store = freshStore();
     const names: string[] = [];
     for (let round = 0; round < 5; round++) {
-      const results = await Promise.all(
-        [1, 2].map(() => upload(store, generatedFile(1.5 * MiB, "%PDF-", 100 + round).stream, "sow.pdf")),
-      );
-      expect(results.map((r) => r.created).sort()).toEqual([false, true]);
-      expect(results[0]!.documentId).toBe(results[1]!.documentId);
-      names.push(results[0]!.blobName);
+      const file = generatedFile(1.5 * MiB, "%PDF-", 100 + round);
+      const twin = generatedFile(1.5 * MiB, "%PDF-", 100 + round);
+      const results = await Promise.all([file, twin].map((f) => upload(store, f.stream, "sow.pdf")));
+      const sha256 = await file.sha256;
+      expect(await twin.sha256).toBe(sha256);
+      expect(results.map((r) => r.created)).toEqual([true, true]);
+      expect(results.map((r) => r.sha256)).toEqual([sha256, sha256]);
+      expect(results[0]!.documentId).not.toBe(results[1]!.documentId);
+      for (const result of results) {
+        const opened = await store.open(PARTNER, TENANT, WORKLOAD, result.documentId);
+        expect(await sha256Of(opened!.stream)).toEqual({ sha256, size: 1.5 * MiB });
+        names.push(result.blobName);
+      }
     }
     expect(await allBlobs(store.container)).toEqual(names.sort());
   });
@@ -320,16 +384,26 @@ describe("PoeDocumentStore against Azurite", () => {
   });
 
   describe("a storage fault mid-upload", () => {
-    /** Fails the n-th request that matches, as a dropped connection would, at the storage client. */
-    function faultAt(matches: (request: WebResource) => boolean, n: number): RequestPolicyFactory {
+    /**
+     * Fails the n-th request that matches, as a dropped connection would, at the storage client: before
+     * it reaches storage, or (`after`) once storage has carried it out and only the answer is lost.
+     */
+    function faultAt(
+      matches: (request: WebResource) => boolean,
+      n: number,
+      when: "before" | "after" = "before",
+    ): RequestPolicyFactory {
       let seen = 0;
       return {
         create: (next) => ({
           sendRequest: async (request) => {
-            if (matches(request) && ++seen === n) {
+            const hit = matches(request) && ++seen === n;
+            if (hit && when === "before") {
               throw new RestError("injected fault: connection reset", { code: "ECONNRESET" });
             }
-            return next.sendRequest(request);
+            const response = await next.sendRequest(request);
+            if (hit) throw new RestError("injected fault: answer lost", { code: "ECONNRESET" });
+            return response;
           },
         }),
       };
@@ -347,7 +421,8 @@ describe("PoeDocumentStore against Azurite", () => {
 
     const putBlock = (r: WebResource) =>
       r.method === "PUT" && new URL(r.url).searchParams.get("comp") === "block";
-    const copy = (r: WebResource) => r.method === "PUT" && r.headers.get("x-ms-copy-source") !== undefined;
+    const putBlockList = (r: WebResource) =>
+      r.method === "PUT" && new URL(r.url).searchParams.get("comp") === "blocklist";
 
     it("while staging blocks: typed failure, no blob left (not even uncommitted blocks)", async () => {
       const store = storeWithFault(faultAt(putBlock, 3));
@@ -357,11 +432,18 @@ describe("PoeDocumentStore against Azurite", () => {
       expect(await allBlobs(store.container)).toEqual([]);
     });
 
-    it("while committing under the final name: typed failure, no blob left", async () => {
-      const store = storeWithFault(faultAt(copy, 1));
-      await expect(upload(store, generatedFile(2 * MiB).stream, "sow.pdf")).rejects.toBeInstanceOf(
-        DocumentStorageFailed,
-      );
+    it("while committing: typed failure, no blob left (not even uncommitted blocks)", async () => {
+      const store = storeWithFault(faultAt(putBlockList, 1));
+      const refusal = upload(store, generatedFile(2 * MiB).stream, "sow.pdf");
+      await expect(refusal).rejects.toBeInstanceOf(DocumentStorageFailed);
+      await expect(refusal).rejects.toThrow(/committing the document: .*injected fault/);
+      expect(await allBlobs(store.container)).toEqual([]);
+    });
+
+    it("when the commit went through but its answer was lost: typed failure, the blob removed", async () => {
+      const store = storeWithFault(faultAt(putBlockList, 1, "after"));
+      const refusal = upload(store, generatedFile(2 * MiB).stream, "sow.pdf");
+      await expect(refusal).rejects.toBeInstanceOf(DocumentStorageFailed);
       expect(await allBlobs(store.container)).toEqual([]);
     });
   });
