@@ -1,7 +1,7 @@
 // GET /api/openapi.json: the OpenAPI 3.1 document, generated from the zod schemas that validate input.
 import type { HttpResponseInit } from "@azure/functions";
 import { z } from "zod";
-import { EVENT_SCHEMAS } from "../domain/events.ts";
+import { EVENT_SCHEMAS, POE_DOCUMENT_KINDS } from "../domain/events.ts";
 import { json } from "./http.ts";
 import { PairListQuery } from "./pairs.ts";
 import { defineHttp } from "./registry.ts";
@@ -111,6 +111,98 @@ export function openApiDocument(): unknown {
             { name: "asOf", in: "query", required: false, schema: { type: "string", format: "date-time" } },
           ],
           responses: { 200: { description: "The pair's state" }, ...problems([400, 401, 404]) },
+        },
+      },
+      "/pairs/{tenantId}/{workload}/documents": {
+        post: {
+          summary: "Upload a POE document (at most 25 MiB); recorded as poe.document.attached",
+          security: [{ apiKey: [] }],
+          parameters: pairPath,
+          requestBody: {
+            required: true,
+            content: {
+              "multipart/form-data": {
+                schema: {
+                  type: "object",
+                  required: ["file", "kind", "workloadsMentioned"],
+                  properties: {
+                    file: { type: "string", format: "binary" },
+                    kind: { type: "string", enum: [...POE_DOCUMENT_KINDS] },
+                    workloadsMentioned: {
+                      type: "string",
+                      description: "comma-separated, repeated, or a JSON array",
+                    },
+                    tenantIdOnDocument: { type: "string", format: "uuid" },
+                  },
+                },
+              },
+            },
+          },
+          responses: {
+            201: { description: "Stored and recorded" },
+            200: { description: "The same bytes were already attached" },
+            ...problems([400, 401, 404, 413, 415, 503]),
+          },
+        },
+      },
+      "/pairs/{tenantId}/{workload}/documents/{documentId}": {
+        get: {
+          summary: "The document's bytes, or with ?as=link a 15-minute read-only link",
+          security: [{ apiKey: [] }],
+          parameters: [
+            ...pairPath,
+            { name: "documentId", in: "path", required: true, schema: { type: "string" } },
+            { name: "as", in: "query", required: false, schema: { type: "string", enum: ["link"] } },
+          ],
+          responses: { 200: { description: "The bytes or the link" }, ...problems([401, 404]) },
+        },
+      },
+      "/pairs/{tenantId}/{workload}/poe-summary": {
+        get: {
+          summary: "The POE summary for the claim form (Markdown)",
+          security: [{ apiKey: [] }],
+          parameters: [
+            ...pairPath,
+            { name: "asOf", in: "query", required: false, schema: { type: "string", format: "date-time" } },
+          ],
+          responses: {
+            200: { description: "Markdown", content: { "text/markdown": { schema: { type: "string" } } } },
+            ...problems([401, 404]),
+          },
+        },
+      },
+      "/alerts": {
+        get: {
+          summary: "Claim-window alerts, newest first",
+          security: [{ apiKey: [] }],
+          parameters: [
+            "since",
+            "windowCode",
+            "tenantId",
+            "workload",
+            "deliveryStatus",
+            "limit",
+            "continuationToken",
+          ].map((name) => ({
+            name,
+            in: "query",
+            required: false,
+            schema: { type: "string" },
+          })),
+          responses: { 200: { description: "A page of alerts" }, ...problems([400, 401]) },
+        },
+      },
+      "/designations/security": {
+        get: {
+          summary: "Solutions Partner for Security score at asOf, or a monthly series from..to",
+          security: [{ apiKey: [] }],
+          parameters: ["asOf", "from", "to"].map((name) => ({
+            name,
+            in: "query",
+            required: false,
+            schema: { type: "string", format: "date" },
+          })),
+          responses: { 200: { description: "The score with every point traced" }, ...problems([400, 401]) },
         },
       },
       "/health": {
