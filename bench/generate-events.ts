@@ -24,7 +24,8 @@ const SEGMENTS = [
 ];
 const COUNTRIES = ["US", "GB", "DE", "IN", "FR", "NL"];
 
-function rng(seed: number) {
+/** A small seeded generator (mulberry32): benchmark inputs are the same on every run. */
+export function rng(seed: number) {
   let s = seed >>> 0;
   return () => {
     s = (s + 0x6d2b79f5) >>> 0;
