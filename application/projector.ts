@@ -1,5 +1,7 @@
 import type { EventDocument } from "../infra/event-store.ts";
+import type { ProjectionDocument } from "./projection.ts";
 import type { Projections } from "./projections.ts";
+import type { Scoring } from "./scoring.ts";
 
 /**
  * Re-derives projections from the change feed of the events container, so a crash between an
@@ -7,7 +9,10 @@ import type { Projections } from "./projections.ts";
  * left alone, and delivering a document twice changes nothing.
  */
 export class Projector {
-  constructor(private readonly projections: Projections) {}
+  constructor(
+    private readonly projections: Projections,
+    private readonly scoring?: Scoring,
+  ) {}
 
   async handle(documents: readonly unknown[]): Promise<void> {
     // Only the newest version per stream matters; tenants first so their pairs fold the new profile.
@@ -18,7 +23,10 @@ export class Projector {
       if (!seen || seen.lastVersion < d.lastVersion) latest.set(d.streamId, d);
     }
     const ordered = [...latest.values()].sort((a, b) => rank(a) - rank(b));
-    for (const d of ordered) await this.projections.heal(d.streamId, d.lastVersion);
+    const healed: ProjectionDocument[] = [];
+    for (const d of ordered) healed.push(await this.projections.heal(d.streamId, d.lastVersion));
+    // The designation read model follows the healed heads: each touched tenant (and partner) once.
+    await this.scoring?.updateAfterHeal(healed);
   }
 
   /** `npm run rebuild`: every projection from the events, as if the pairs container were empty. */
@@ -30,6 +38,9 @@ export class Projector {
       await this.projections.rebuildStream(id);
       onStream?.(id);
     }
+    // The designation read model, folded again from the rebuilt heads.
+    for (const partnerId of new Set(ids.map((id) => id.split("|")[0]!)))
+      await this.scoring?.rebuildPartner(partnerId);
     return ids.length;
   }
 }

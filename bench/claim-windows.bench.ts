@@ -5,8 +5,9 @@
 // Seeding: pair projections are written through the same code path ingestion uses to project them
 // (emptyHead + events + Projections.project, then one create each), straight into the emulator, since
 // posting 100,000 deliveries over HTTP would measure ingestion, not the timer.
-import { buildServices } from "../application/services.ts";
+
 import { emptyHead, type PairDocument } from "../application/projection.ts";
+import { buildServices } from "../application/services.ts";
 import type { EngagementEvent } from "../domain/events.ts";
 import { pairStreamId } from "../domain/events.ts";
 import { connectCosmos, ensureContainers } from "../infra/cosmos/client.ts";
@@ -18,7 +19,8 @@ const DAY1 = "2025-06-02";
 const DAY2 = "2025-06-03";
 const SEEDED_AT = new Date("2025-06-01T06:00:00Z");
 
-const day = (d: string, offset: number) => new Date(Date.parse(`${d}T09:00:00Z`) + offset * 86_400_000).toISOString();
+const day = (d: string, offset: number) =>
+  new Date(Date.parse(`${d}T09:00:00Z`) + offset * 86_400_000).toISOString();
 
 /** Group A (1%): claim-early already inside 7 days on DAY1. Group B (10%): a deployment that takes effect for DAY2. */
 function eventsFor(i: number, tenantId: string): EngagementEvent[] {
@@ -44,7 +46,12 @@ export async function run(): Promise<void> {
   try {
     const containers = await ensureContainers(cosmos.database);
     let clock = SEEDED_AT;
-    const services = buildServices({ cosmos, containers, access: { sources: [], apiKeys: [] }, clock: () => clock });
+    const services = buildServices({
+      cosmos,
+      containers,
+      access: { sources: [], apiKeys: [] },
+      clock: () => clock,
+    });
     const docs = services.projections.docs;
 
     let t = performance.now();
@@ -57,8 +64,15 @@ export async function run(): Promise<void> {
         for (let i = next++; i < PAIRS; i = next++) {
           const tenantId = `${(0x20000000 + i).toString(16)}-3c4b-4f1e-9a51-${String(i).padStart(12, "0")}`;
           const events = eventsFor(i, tenantId);
-          const head = emptyHead(pairStreamId(PARTNER, tenantId, "defender-endpoint"), SEEDED_AT) as PairDocument;
-          const doc = services.projections.project({ ...head, version: events.length, events }) as PairDocument;
+          const head = emptyHead(
+            pairStreamId(PARTNER, tenantId, "defender-endpoint"),
+            SEEDED_AT,
+          ) as PairDocument;
+          const doc = services.projections.project({
+            ...head,
+            version: events.length,
+            events,
+          }) as PairDocument;
           if (doc.nextAlertOn !== null && doc.nextAlertOn <= DAY1) due1++;
           else if (doc.nextAlertOn === DAY2) due2++;
           await docs.create(doc);
