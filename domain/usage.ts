@@ -1,4 +1,4 @@
-import { addDays, addMonths, type CalendarDate } from "./dates.ts";
+import { type CalendarDate, daysInMonth } from "./dates.ts";
 import type { PairFacts } from "./facts.ts";
 import { type RuleId, type RuleSet, ruleSetOn as ruleSetInForce } from "./rules/index.ts";
 
@@ -76,8 +76,11 @@ export interface PairUsageInput {
 }
 
 /** Last day of a `YYYY-MM` month. */
+/** The last day of a `YYYY-MM` month (a month's MAU is its snapshot on that day). */
 export function monthEnd(month: string): CalendarDate {
-  return addDays(addMonths(`${month}-01`, 1), -1);
+  const y = Number(month.slice(0, 4));
+  const m = Number(month.slice(5, 7));
+  return `${month}-${String(daysInMonth(y, m)).padStart(2, "0")}`;
 }
 
 export function pairUsage(input: PairUsageInput): PairUsage {
