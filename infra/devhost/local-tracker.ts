@@ -42,6 +42,8 @@ export interface LocalTracker {
   apiKey: string;
   services: Services;
   cosmosPid?: number;
+  /** Blob storage's connection string (Azurite's when it was started here). */
+  blobConnectionString: string;
   usingEmulators: { cosmos: boolean; blob: boolean };
   /** Resolves when the change-feed projector has caught up with everything appended so far. */
   drainChangeFeed(): Promise<void>;
@@ -70,14 +72,14 @@ export async function startLocalTracker(options: LocalTrackerOptions = {}): Prom
     stops.push(async () => connection.close());
     const containers = await ensureContainers(connection.database);
 
-    let documents: PoeDocumentStore;
     const blobFromEnv = Boolean(env.STORAGE_CONNECTION_STRING);
-    if (blobFromEnv) documents = PoeDocumentStore.fromConnectionString(env.STORAGE_CONNECTION_STRING!);
-    else {
+    let blobConnectionString = env.STORAGE_CONNECTION_STRING ?? "";
+    if (!blobFromEnv) {
       const azurite = await startAzurite();
       stops.push(() => azurite.stop());
-      documents = PoeDocumentStore.fromConnectionString(azurite.connectionString);
+      blobConnectionString = azurite.connectionString;
     }
+    const documents = PoeDocumentStore.fromConnectionString(blobConnectionString);
     await documents.ensureContainer();
 
     const access: AccessConfig = {
@@ -123,6 +125,7 @@ export async function startLocalTracker(options: LocalTrackerOptions = {}): Prom
       apiKey,
       services,
       ...(cosmosPid !== undefined ? { cosmosPid } : {}),
+      blobConnectionString,
       usingEmulators: { cosmos: cosmosPid !== undefined, blob: !blobFromEnv },
       drainChangeFeed: async () => {
         await Promise.all(pollers.map((p) => p.drain()));

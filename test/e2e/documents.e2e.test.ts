@@ -1,10 +1,20 @@
 // Issue 4, end to end: uploads over real HTTP to the dev host, Blob storage through
 // @azure/storage-blob against Azurite, events through @azure/cosmos against the emulator.
 import { createHash } from "node:crypto";
+import {
+  BlobServiceClient,
+  newPipeline,
+  type RequestPolicyFactory,
+  RestError,
+  StorageSharedKeyCredential,
+  type WebResource,
+} from "@azure/storage-blob";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PoeEvidence } from "../../application/poe-evidence.ts";
 import { pairStreamId } from "../../domain/events.ts";
-import { DocumentStorageFailed } from "../../infra/blob/poe-documents.ts";
+import { DocumentStorageFailed, PoeDocumentStore } from "../../infra/blob/poe-documents.ts";
 import { type LocalTracker, startLocalTracker } from "../../infra/devhost/local-tracker.ts";
+import { AZURITE_ACCOUNT, AZURITE_ACCOUNT_KEY } from "../../infra/emulators/azurite.ts";
 import { type Answer, TrackerClient } from "../../scripts/tracker-client.ts";
 
 const PARTNER = "4811223";
@@ -223,21 +233,43 @@ describe("POE documents", () => {
     });
   });
 
-  it("a blob-write failure records no event", async () => {
-    const store = tracker.services.documents!;
-    const original = store.store.bind(store);
-    // A storage outage cannot be caused on Azurite on demand: fail the client once.
-    store.store = async () => {
-      throw new DocumentStorageFailed("uploading a block", new Error("injected"));
+  it("a blob-write failure (fault at the storage client) records no event and leaves no blob", async () => {
+    // A storage outage cannot be caused on Azurite on demand: the storage client's pipeline drops the
+    // commit request, as a reset connection would; everything else (recorder, Cosmos) is real.
+    let failed = 0;
+    const dropCommit: RequestPolicyFactory = {
+      create: (next) => ({
+        sendRequest: async (request: WebResource) => {
+          if (request.method === "PUT" && new URL(request.url).searchParams.get("comp") === "blocklist") {
+            failed++;
+            throw new RestError("injected fault: connection reset", { code: "ECONNRESET" });
+          }
+          return next.sendRequest(request);
+        },
+      }),
     };
-    try {
-      const events = await pairEvents();
-      const answer = await upload(form(new Blob([Buffer.concat([PDF, Buffer.from("fault")])]), "fault.pdf"));
-      expect(answer.status).toBe(503);
-      expect(await pairEvents()).toEqual(events);
-    } finally {
-      store.store = original;
-    }
+    const pipeline = newPipeline(new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_ACCOUNT_KEY), {
+      retryOptions: { maxTries: 1 },
+    });
+    pipeline.factories.unshift(dropCommit);
+    const endpoint = /BlobEndpoint=([^;]+)/.exec(tracker.blobConnectionString)![1]!;
+    const faulty = new PoeDocumentStore(new BlobServiceClient(endpoint, pipeline));
+    const { projections, recorder, clock } = tracker.services;
+    const evidence = new PoeEvidence(faulty, projections.docs, recorder, clock);
+
+    const blobs = await storedBlobs();
+    const events = await pairEvents();
+    const body = form(
+      new Blob([Buffer.concat([PDF, Buffer.from("fault")])], { type: "application/pdf" }),
+      "fault.pdf",
+    );
+    const request = new Request("http://local/upload", { method: "POST", body });
+    await expect(
+      evidence.upload(PARTNER, TENANT, WORKLOAD, request.body!, request.headers.get("content-type")!),
+    ).rejects.toThrow(DocumentStorageFailed);
+    expect(failed).toBeGreaterThanOrEqual(1); // the commit, and the cleanup's empty commit too
+    expect(await pairEvents()).toEqual(events);
+    expect(await storedBlobs()).toEqual(blobs);
   });
 
   it("another partner cannot download a document", async () => {
