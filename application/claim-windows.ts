@@ -93,7 +93,7 @@ export class ClaimWindows {
         undefined,
         "SELECT * FROM c WHERE c.docType = 'pair' AND c.nextAlertOn <= @today",
         [{ name: "@today", value: today }],
-        { maxItemCount: 200, continuationToken },
+        { maxItemCount: 1000, continuationToken },
       );
       continuationToken = page.continuationToken;
       for (const head of page.items) {
