@@ -1,5 +1,5 @@
 import type { EventDocument } from "../infra/event-store.ts";
-import type { ProjectionDocument } from "./projection.ts";
+import { headOf, type ProjectionDocument } from "./projection.ts";
 import type { Projections } from "./projections.ts";
 import type { Scoring } from "./scoring.ts";
 
@@ -39,8 +39,14 @@ export class Projector {
       onStream?.(id);
     }
     // The designation read model, folded again from the rebuilt heads.
-    for (const partnerId of new Set(ids.map((id) => id.split("|")[0]!)))
-      await this.scoring?.rebuildPartner(partnerId);
+    const pairHeads = new Map<string, string[]>();
+    for (const id of ids) {
+      const head = headOf(id);
+      const list = pairHeads.get(head.partnerId) ?? [];
+      if (head.docType === "pair") list.push(head.id);
+      pairHeads.set(head.partnerId, list);
+    }
+    for (const [partnerId, heads] of pairHeads) await this.scoring?.rebuildPartner(partnerId, heads);
     return ids.length;
   }
 }

@@ -1,17 +1,21 @@
 // Scoring benchmark (issue 6): one partner with 100,000 pairs and 2,000,000 events (BENCH_SCORING_PAIRS
 // scales it; 20 events per pair). Prints the Cosmos requests and latency of GET /api/designations/security
-// (goal: at most 3 requests, no cross-partition query, whatever the size) and the time to rebuild the
-// scoring read model.
+// (goal: at most 3 requests, no cross-partition query, whatever the size), the bytes one GET reads, the largest
+// document the read model writes (a Cosmos document is at most 2 MB), the time to rebuild the read model,
+// and the projector's scoring step on changed heads (then the same batches redelivered).
 //
 // How it is seeded: posting 2,000,000 events through HTTP and the change feed would take far longer than
 // the bench may. The events are generated here and written straight into the projection heads (container
 // `pairs`, one PairDocument per pair holding its events, plus the partner head with the certifications),
 // through the same DocumentCollection the projector writes them with; the events container is left empty.
 // The read model is then built by `Scoring.rebuildPartner`, the code path `npm run rebuild` runs after it has
-// refolded the heads from the events: that is the rebuild time printed. The live path (projector, one
-// tenant at a time) is covered by test/e2e/designation.e2e.test.ts.
+// refolded the heads from the events (given the pair head ids, as `npm run rebuild` gives the ones it refolded):
+// that is the rebuild time printed. The live step calls
+// `Scoring.updateAfterHeal` with changed heads, as the projector does after healing a change-feed batch.
 import { emptyHead, type PairDocument, type ProjectionDocument } from "../application/projection.ts";
-import type { LedgerShardDocument } from "../application/scoring.ts";
+import type { MonthDocument } from "../application/scoring.ts";
+import { addMonths } from "../domain/dates.ts";
+import { ledgerShardsFor } from "../domain/designation.ts";
 import { pairStreamId } from "../domain/events.ts";
 import { byPartner, DocumentCollection } from "../infra/cosmos/documents.ts";
 import { startLocalTracker } from "../infra/devhost/local-tracker.ts";
@@ -22,6 +26,9 @@ const PARTNER = "4811223";
 const API_KEY = "bench-key";
 const AS_OF = "2025-10-15";
 const GETS = 20;
+/** Pair heads changed for the live (projector) measurement, handed over in change-feed-sized batches. */
+const LIVE_PAIRS = 1_000;
+const LIVE_BATCH = 100;
 const WORKLOADS = [
   "defender-endpoint",
   "defender-office365",
@@ -141,8 +148,13 @@ export async function run(): Promise<void> {
     let t = performance.now();
     let pairs = 0;
     let events = 0;
+    const sample: PairDocument[] = [];
+    const headIds: string[] = [];
     await inParallel(pairDocuments(now), 32, async (doc) => {
       await heads.create(doc);
+      headIds.push(doc.id);
+      if (pairs % Math.max(1, Math.floor(PAIRS / LIVE_PAIRS)) === 0 && sample.length < LIVE_PAIRS)
+        sample.push(doc);
       pairs++;
       events += doc.events.length;
     });
@@ -167,22 +179,34 @@ export async function run(): Promise<void> {
     );
 
     t = performance.now();
-    const built = await services.scoring.rebuildPartner(PARTNER);
+    const built = await services.scoring.rebuildPartner(PARTNER, headIds);
     const rebuildMs = performance.now() - t;
     console.log(
-      `  rebuild of the read model from the heads: ${(rebuildMs / 1000).toFixed(1)} s (${built.sources.toLocaleString()} sources, ${built.entries.toLocaleString()} entries, ${built.shards} monthly shards)`,
+      `  rebuild of the read model from the heads: ${(rebuildMs / 1000).toFixed(1)} s (${built.sources.toLocaleString()} sources, ${built.entries.toLocaleString()} entries, ${built.buckets} buckets in ${built.shards} months)`,
+    );
+    console.log(
+      `  largest document written: ${built.largestDocument.id} ${(built.largestDocument.bytes / 2 ** 20).toFixed(2)} MiB (limit 2 MiB); largest month document ${(built.largestMonthBytes / 1024).toFixed(0)} KiB`,
     );
 
-    // The shards a score reads: their size is what the single query returns.
-    const { resources: shards } = await services.containers.scores.items
-      .query<LedgerShardDocument>(
-        { query: "SELECT * FROM c WHERE c.docType = 'ledger'" },
+    // What a score reads: the 13 month documents of the date (the GET's single query returns exactly these).
+    const shardsRead = ledgerShardsFor(AS_OF);
+    const { resources: months } = await services.containers.scores.items
+      .query<MonthDocument>(
+        {
+          query:
+            "SELECT c.month, c.d, c.t, c.tf FROM c WHERE c.docType = 'month' AND c.month >= @first AND c.month <= @last",
+          parameters: [
+            { name: "@first", value: shardsRead[0]! },
+            { name: "@last", value: shardsRead.at(-1)! },
+          ],
+        },
         { partitionKey: PARTNER },
       )
       .fetchAll();
-    const sizes = shards.map((s) => JSON.stringify(s).length).sort((a, b) => b - a);
+    const read = months.reduce((n, m) => n + Buffer.byteLength(JSON.stringify(m)), 0);
+    const traces = months.reduce((n, m) => n + m.t.length, 0);
     console.log(
-      `  shards: largest ${(sizes[0]! / 2 ** 20).toFixed(2)} MiB, all ${(sizes.reduce((a, b) => a + b, 0) / 2 ** 20).toFixed(1)} MiB`,
+      `  read per GET: ${months.length} month documents, ${(read / 2 ** 20).toFixed(2)} MiB (${traces.toLocaleString()} traces; a query page holds at most 4 MiB)`,
     );
 
     const url = `${tracker.url}/api/designations/security?asOf=${AS_OF}`;
@@ -227,6 +251,51 @@ export async function run(): Promise<void> {
     await series.text();
     console.log(
       `  GET ...?from=2025-01-01&to=2026-06-01 (18 points): ${counter.total} Cosmos requests, ${ms(performance.now() - t)}`,
+    );
+
+    // The live path: the projector hands healed heads to Scoring.updateAfterHeal. Each sampled pair gets a
+    // usage report for the month after its last (a new entry, and the previous one now ends), written to
+    // its head directly; batches of LIVE_BATCH as the change feed delivers them; then the same batches again
+    // (an at-least-once redelivery), which must change nothing.
+    const changed = sample.map((doc) => {
+      const last = doc.events.filter((e) => e.type === "usage.reported").at(-1) as unknown as {
+        data: { month: string; mau: number };
+      };
+      const month = addMonths(`${last.data.month}-01`, 1).slice(0, 7);
+      const event = {
+        specversion: "1.0",
+        id: `live-${doc.id}`,
+        source: "crm://bench-scoring",
+        type: "usage.reported",
+        time: `${month}-28T09:00:00Z`,
+        partnerid: PARTNER,
+        tenantid: doc.tenantId,
+        workload: doc.workload,
+        data: { month, mau: last.data.mau + 150, pau: 5000 },
+      };
+      return { ...doc, version: doc.version + 1, events: [...doc.events, event as never] };
+    });
+    await inParallel(changed, 32, (doc) => heads.upsert(doc));
+    const batches: PairDocument[][] = [];
+    for (let i = 0; i < changed.length; i += LIVE_BATCH) batches.push(changed.slice(i, i + LIVE_BATCH));
+    const beforeLive = JSON.parse(await get()) as { total: number };
+    counter.reset();
+    t = performance.now();
+    for (const batch of batches) await services.scoring.updateAfterHeal(batch);
+    const liveMs = performance.now() - t;
+    const liveRequests = counter.total;
+    const afterLive = await get();
+    counter.reset();
+    t = performance.now();
+    for (const batch of batches) await services.scoring.updateAfterHeal(batch);
+    const replayMs = performance.now() - t;
+    const replayRequests = counter.total;
+    const afterReplay = await get();
+    console.log(
+      `  projector scoring step: ${changed.length} changed pair heads in batches of ${LIVE_BATCH}: ${(liveMs / 1000).toFixed(1)} s (${((changed.length * 1000) / liveMs).toFixed(0)} heads/s, ${(liveRequests / changed.length).toFixed(1)} Cosmos requests per head, no query over heads); total ${beforeLive.total} -> ${(JSON.parse(afterLive) as { total: number }).total}`,
+    );
+    console.log(
+      `  the same batches redelivered: ${(replayMs / 1000).toFixed(1)} s, ${replayRequests} requests (reads only), answer unchanged: ${afterReplay === afterLive}`,
     );
     console.log(`  bench total ${((performance.now() - started) / 1000).toFixed(0)} s`);
   } finally {

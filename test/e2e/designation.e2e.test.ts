@@ -2,8 +2,17 @@
 // read model kept by the change-feed projector. Real HTTP against the dev host, Cosmos through
 // @azure/cosmos against the emulator, both started here; the clock is the test's.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ProjectionDocument } from "../../application/projection.ts";
-import { type ScoreDocument, Scoring } from "../../application/scoring.ts";
+import {
+  emptyHead,
+  PARTNER_DOCUMENT_ID,
+  type PairDocument,
+  type ProjectionDocument,
+  pairDocumentId,
+} from "../../application/projection.ts";
+import { LOSSES_TRACED, type MonthDocument, type ScoreDocument, Scoring } from "../../application/scoring.ts";
+import { designationScore, scoringEntriesOf } from "../../domain/designation.ts";
+import { type EngagementEvent, pairStreamId } from "../../domain/events.ts";
+import { timed } from "../../domain/facts.ts";
 import { connectCosmos } from "../../infra/cosmos/client.ts";
 import { byPartner, DocumentCollection } from "../../infra/cosmos/documents.ts";
 import { type LocalTracker, startLocalTracker } from "../../infra/devhost/local-tracker.ts";
@@ -423,5 +432,117 @@ describe("the scoring read model under races and rebuilds", () => {
     );
     expect(rebuilt).toBeGreaterThan(0);
     expect(await score()).toEqual(before);
+  });
+});
+
+describe("the scoring read model: exact aggregates, bounded traces, an at-least-once projector", () => {
+  const heads = () =>
+    new DocumentCollection<ProjectionDocument>(tracker.services.containers.pairs, byPartner);
+  const scores = () => new DocumentCollection<ScoreDocument>(tracker.services.containers.scores, byPartner);
+
+  it("a redelivered projector batch changes nothing (no write at all)", async () => {
+    const docs: ProjectionDocument[] = [];
+    for (const id of [
+      pairDocumentId(T.C, "defender-office365"),
+      pairDocumentId(T.A, "defender-endpoint"),
+      PARTNER_DOCUMENT_ID,
+    ])
+      docs.push((await heads().read(PARTNER, id))!.doc);
+    const month = async () => (await scores().read(PARTNER, "ledger|2025-06"))!.etag;
+    const before = await client.get("designations/security?from=2025-01-01&to=2026-06-01");
+    const etag = await month();
+    await tracker.services.scoring.updateAfterHeal(docs);
+    await tracker.services.scoring.updateAfterHeal(docs);
+    expect(await month()).toBe(etag);
+    expect((await client.get("designations/security?from=2025-01-01&to=2026-06-01")).body).toEqual(
+      before.body,
+    );
+  });
+
+  // A partner of its own: 40 tenants approved the same day, 12 of them lost the same later day, all
+  // projected by 52 concurrent projector runs (one tenant each) into the same months and buckets.
+  const BIG = "7700001";
+  const tenants = Array.from(
+    { length: 40 },
+    (_, i) => `e${String(i).padStart(7, "0")}-0000-4000-8000-000000000000`,
+  );
+  let n = 0;
+  const event = (tenant: string, type: string, date: string, data: object) => ({
+    specversion: "1.0",
+    id: `big-${++n}`,
+    source: "crm://e2e-big",
+    type,
+    time: `${date}T09:00:00Z`,
+    partnerid: BIG,
+    tenantid: tenant,
+    workload: "defender-endpoint",
+    data,
+  });
+  const headOf = (tenant: string, lost: boolean): PairDocument => {
+    const events = [
+      event(tenant, "claim.approved", "2025-03-10", { claimId: `k-${tenant}`, approvedOn: "2025-03-10" }),
+      event(tenant, "deployment.completed", "2025-03-12", { completedOn: "2025-03-12" }),
+      event(tenant, "usage.reported", "2025-03-31", { month: "2025-03", mau: 180, pau: 900 }),
+      ...(lost ? [event(tenant, "claim.declined", "2025-06-01", { claimId: `k-${tenant}` })] : []),
+    ];
+    const head = emptyHead(pairStreamId(BIG, tenant, "defender-endpoint"), now) as PairDocument;
+    return { ...head, version: events.length, events: events as unknown as EngagementEvent[] };
+  };
+  const expected = (docs: readonly PairDocument[], asOf: string) =>
+    designationScore(
+      docs.flatMap((d) =>
+        scoringEntriesOf({
+          kind: "tenant",
+          tenantId: d.tenantId,
+          pairs: [{ workload: d.workload, events: d.events.map(timed) }],
+        }),
+      ),
+      asOf,
+    );
+
+  it("concurrent updates of different tenants in the same month all land; points exact, traces bounded", async () => {
+    const approved = tenants.map((t) => headOf(t, false));
+    for (const h of approved) await heads().upsert(h);
+    await Promise.all(approved.map((h) => tracker.services.scoring.updateAfterHeal([h])));
+    const lost = tenants.slice(0, 12).map((t) => headOf(t, true));
+    for (const h of lost) await heads().upsert(h);
+    await Promise.all(lost.map((h) => tracker.services.scoring.updateAfterHeal([h])));
+    const final = [...lost, ...approved.slice(12)];
+
+    for (const asOf of ["2025-04-01", "2025-07-01"]) {
+      const want = expected(final, asOf);
+      const got = await tracker.services.scoring.scoreAt(BIG, asOf);
+      for (const m of ["netCustomerAdds", "deployments", "usageGrowth", "skilling"] as const)
+        expect(got.metrics[m].points, `${asOf} ${m}`).toBe(want.metrics[m].points);
+      expect(got.total).toBe(want.total);
+      // The cap's latest-first choice is the domain's, from the traces alone.
+      expect(got.metrics.deployments.contributions).toEqual(want.metrics.deployments.contributions);
+      expect(got.metrics.deployments.notCountedTotal).toBe(asOf === "2025-04-01" ? 40 - 7 : 28 - 7);
+    }
+    const april = await tracker.services.scoring.scoreAt(BIG, "2025-04-01");
+    expect(april.metrics.netCustomerAdds.points).toBe(20);
+    expect(april.metrics.netCustomerAdds.contributions).toEqual(
+      expected(final, "2025-04-01").metrics.netCustomerAdds.contributions,
+    );
+    expect(april.traceComplete).toBe(true);
+    // 12 losses active, only LOSSES_TRACED named: the points stay exact, the trace says it is incomplete.
+    const july = await tracker.services.scoring.scoreAt(BIG, "2025-07-01");
+    expect(july.metrics.netCustomerAdds.points).toBe(20); // 2 × (40 − 12) = 56, at most 20
+    expect(july.metrics.netCustomerAdds.contributions.filter((c) => c.points < 0)).toHaveLength(
+      LOSSES_TRACED,
+    );
+    expect(july.metrics.netCustomerAdds.traceComplete).toBe(false);
+    expect(july.metrics.deployments.traceComplete).toBe(true);
+
+    // Every entry is in a bucket slot; the month document keeps only the bounded traces.
+    const shards = await tracker.services.scoring.readShards(BIG, "2025-01", "2025-12");
+    expect(shards.entries.filter((e) => e.metric === "deployments")).toHaveLength(40);
+    const month = (await scores().read(BIG, "ledger|2025-03"))!.doc as MonthDocument;
+    const count = (metric: number, negative = false) =>
+      month.t.filter((p) => p[0] === metric && p[3] < 0 === negative).length;
+    expect(count(0)).toBe((20 + 2 * LOSSES_TRACED) / 2); // adds: max 20 + 2 per traced loss, 2 points each
+    expect(count(2)).toBe(30); // usage: 1 point each, max 30
+    expect(count(0, true)).toBe(0); // losses are earned in June
+    expect(count(1)).toBe(7); // deployments: 6 × 3.3 < 20 <= 7 × 3.3
   });
 });
