@@ -4,6 +4,7 @@ import {
   type DesignationScore,
   type DroppedContribution,
   designationScore,
+  droppedBetween,
   isActiveOn,
   type LedgerEntry,
   ledgerShardOf,
@@ -1036,37 +1037,6 @@ function scoreFrom(
     },
     traces,
   };
-}
-
-/** What counted at the previous point and not (or less) at this one (designation.ts's series rule). */
-function droppedBetween(
-  before: Score,
-  after: Score,
-  entries: readonly LedgerEntry[],
-  date: CalendarDate,
-): DroppedContribution[] {
-  const out: DroppedContribution[] = [];
-  for (const metric of METRICS) {
-    const now = new Map(
-      after.metrics[metric].contributions.map((c) => [`${c.contributor}|${c.earnedOn}`, c.points]),
-    );
-    for (const c of before.metrics[metric].contributions) {
-      const kept = now.get(`${c.contributor}|${c.earnedOn}`) ?? 0;
-      if (kept === c.points) continue;
-      const entry = entries.find(
-        (e) => e.metric === metric && e.contributor === c.contributor && e.earnedOn === c.earnedOn,
-      );
-      const reason = entry && isActiveOn(entry, date) ? "cap" : c.expiresOn <= date ? "expired" : "ended";
-      out.push({
-        metric,
-        contributor: c.contributor,
-        points: tidy(c.points - kept),
-        earnedOn: c.earnedOn,
-        reason,
-      });
-    }
-  }
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import { ledgerShardsFor } from "../domain/designation.ts";
 import { pairStreamId } from "../domain/events.ts";
 import { byPartner, DocumentCollection } from "../infra/cosmos/documents.ts";
 import { startLocalTracker } from "../infra/devhost/local-tracker.ts";
+import { rng } from "./generate-events.ts";
 
 const PAIRS = Number(process.env.BENCH_SCORING_PAIRS ?? 100_000);
 const EVENTS_PER_PAIR = 20;
@@ -40,16 +41,6 @@ const WORKLOADS = [
   "copilot-m365",
 ];
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const BASE = Date.UTC(2024, 6, 1);
 const day = (offset: number) => new Date(BASE + offset * 86_400_000).toISOString().slice(0, 10);
 

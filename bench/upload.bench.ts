@@ -1,10 +1,10 @@
 // Upload benchmark (issue: POE documents): a 20 MiB PDF through `POST /api/pairs/{t}/{w}/documents` on the
 // dev host versus the same bytes uploaded directly with @azure/storage-blob to the same Azurite, in the same
 // run. Prints the median MiB/s of each, their ratio (goal >= 0.8) and the peak RSS growth of this process
-// while an upload is under way (goal < 64 MiB; the dev host, its handler and the fetch client all run here,
-// Azurite runs as a child process and is not counted). Finally one extra, instrumented endpoint upload shows
-// where its time goes (block staging, commit, copy to the final name, event), to locate any bottleneck.
-import { createCipheriv, randomBytes } from "node:crypto";
+// while an upload is under way (goal < 64 MiB; the dev host and its handler run here, the uploading client
+// and Azurite in processes of their own). Finally one extra, instrumented endpoint upload shows
+// where its time goes (block staging, commit, event), to locate any bottleneck.
+import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -16,67 +16,18 @@ import {
 } from "@azure/storage-blob";
 import { startLocalTracker } from "../infra/devhost/local-tracker.ts";
 import { TrackerClient } from "../scripts/tracker-client.ts";
+import { pdfBytes } from "./upload-bytes.ts";
+import { startUploadClient } from "./upload-client.ts";
 
 const MiB = 2 ** 20;
 const FILE_BYTES = Number(process.env.BENCH_UPLOAD_MIB ?? 20) * MiB;
 const RUNS = Number(process.env.BENCH_UPLOAD_RUNS ?? 3);
-const CHUNK = 256 * 1024;
 // What PoeDocumentStore uses by default (blockBytes, concurrency).
 const BLOCK_BYTES = MiB;
 const CONCURRENCY = 4;
 const TENANT = "7e1a2b3c-0000-4000-8000-00000000b0b0";
 const WORKLOAD = "purview-dlp";
 const UPLOAD_TIMEOUT_MS = 30_000;
-
-/**
- * A PDF-looking file: `%PDF-1.7\n` then AES-CTR keystream (fast, native, incompressible), ending in
- * `%%EOF`. The same key gives the same bytes, so the direct and the endpoint upload of one round carry
- * identical content, while every round gets a new key (the same bytes on the same pair are one
- * document: a re-upload would be answered as a duplicate and its copy removed).
- */
-function* pdfBytes(key: Buffer, size: number): Generator<Buffer> {
-  const header = Buffer.from("%PDF-1.7\n");
-  const trailer = Buffer.from("\n%%EOF\n");
-  const cipher = createCipheriv("aes-128-ctr", key, Buffer.alloc(16));
-  const zeros = Buffer.alloc(CHUNK);
-  yield header;
-  let left = size - header.length - trailer.length;
-  while (left > 0) {
-    const n = Math.min(CHUNK, left);
-    yield cipher.update(n === CHUNK ? zeros : zeros.subarray(0, n));
-    left -= n;
-  }
-  yield trailer;
-}
-
-/** The multipart body as a web stream pulled chunk by chunk: fields, then the file, never buffered whole. */
-function multipartStream(
-  key: Buffer,
-  size: number,
-): { body: ReadableStream<Uint8Array>; contentType: string } {
-  const boundary = `----bench${randomBytes(12).toString("hex")}`;
-  function* parts(): Generator<Buffer> {
-    const field = (name: string, value: string) =>
-      Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`);
-    yield field("kind", "sow");
-    yield field("workloadsMentioned", WORKLOAD);
-    yield Buffer.from(
-      `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="statement-of-work.pdf"\r\n` +
-        "content-type: application/pdf\r\n\r\n",
-    );
-    yield* pdfBytes(key, size);
-    yield Buffer.from(`\r\n--${boundary}--\r\n`);
-  }
-  const source = parts();
-  const body = new ReadableStream<Uint8Array>({
-    pull(controller) {
-      const next = source.next();
-      if (next.done) controller.close();
-      else controller.enqueue(next.value);
-    },
-  });
-  return { body, contentType: `multipart/form-data; boundary=${boundary}` };
-}
 
 /** `gc()` for a steadier RSS baseline: --expose-gc if given, else enabled at run time (V8 allows it). */
 function findGc(): (() => void) | undefined {
@@ -164,6 +115,7 @@ function recordBlobCalls(spans: Span[]): () => void {
 export async function run(): Promise<void> {
   const gc = findGc();
   const tracker = await startLocalTracker({ quiet: true, enableTimers: false });
+  const uploader = startUploadClient();
   try {
     const client = new TrackerClient({
       url: tracker.url,
@@ -202,18 +154,18 @@ export async function run(): Promise<void> {
         blobHTTPHeaders: { blobContentType: "application/pdf" },
       });
     };
+    // The endpoint's client runs in its own process, as a partner's browser or CRM would.
     const endpoint = async (key: Buffer, size = FILE_BYTES) => {
-      const { body, contentType } = multipartStream(key, size);
-      const response = await fetch(`${tracker.url}/api/pairs/${TENANT}/${WORKLOAD}/documents`, {
-        method: "POST",
-        headers: { "x-api-key": tracker.apiKey, "content-type": contentType },
-        body,
-        duplex: "half",
-        signal: AbortSignal.timeout(UPLOAD_TIMEOUT_MS),
-      } as RequestInit);
-      const answer = (await response.json()) as { size?: number; duplicate?: boolean };
-      if (response.status !== 201 || answer.size !== size || answer.duplicate !== false) {
-        throw new Error(`upload answered ${response.status}: ${JSON.stringify(answer)}`);
+      const answer = await uploader.upload({
+        url: `${tracker.url}/api/pairs/${TENANT}/${WORKLOAD}/documents`,
+        apiKey: tracker.apiKey,
+        keyHex: key.toString("hex"),
+        size,
+        workload: WORKLOAD,
+        timeoutMs: UPLOAD_TIMEOUT_MS,
+      });
+      if (answer.status !== 201 || answer.body.size !== size || answer.body.duplicate !== false) {
+        throw new Error(`upload answered ${answer.status}: ${JSON.stringify(answer.body)}`);
       }
     };
 
@@ -267,10 +219,11 @@ export async function run(): Promise<void> {
         `; direct upload for reference: ${directRuns.map((m) => mib(m.rssGrowth)).join(", ")} MiB`,
     );
     console.log(
-      `  (RSS: this process = dev host + handler + fetch client; gc before each upload: ${gc ? "yes" : "no, gc unavailable"})`,
+      `  (RSS: this process = dev host + handler, the client posts from its own process; gc before each upload: ${gc ? "yes" : "no, gc unavailable"})`,
     );
     console.log(breakdown(spans, t0, diagnostic, directRate));
   } finally {
+    uploader.stop();
     await tracker.stop();
   }
 }

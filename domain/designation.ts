@@ -498,9 +498,10 @@ export function designationSeries(
   return out;
 }
 
-function droppedBetween(
-  before: DesignationScore,
-  after: DesignationScore,
+/** What counted at the previous point of a series and not (or less) at this one, and why. */
+export function droppedBetween(
+  before: Pick<DesignationScore, "metrics">,
+  after: Pick<DesignationScore, "metrics">,
   entries: readonly LedgerEntry[],
   date: CalendarDate,
 ): DroppedContribution[] {
