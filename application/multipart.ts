@@ -2,6 +2,7 @@ import { Readable, Transform } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import busboy from "busboy";
 import { POE_DOCUMENT_KINDS } from "../domain/events.ts";
+import { DEFAULT_MAX_DOCUMENT_BYTES } from "../infra/blob/poe-documents.ts";
 import { EmptyFile, TooLarge } from "./file-kind.ts";
 
 /**
@@ -12,8 +13,6 @@ import { EmptyFile, TooLarge } from "./file-kind.ts";
 // The kinds a document may be, as the poe.document.attached event defines them.
 export { EmptyFile, POE_DOCUMENT_KINDS, TooLarge };
 export type PoeDocumentKind = (typeof POE_DOCUMENT_KINDS)[number];
-
-export const DEFAULT_MAX_FILE_BYTES = 25 * 1024 * 1024;
 
 export interface DocumentFields {
   kind: PoeDocumentKind;
@@ -111,7 +110,7 @@ export function parseDocumentUpload(
   contentType: string | null | undefined,
   options: MultipartOptions = {},
 ): Promise<DocumentUpload> {
-  const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
   if (!contentType || !/^multipart\/form-data\s*;/i.test(contentType)) {
     return Promise.reject(new MalformedMultipart("Expected a multipart/form-data request body."));
   }

@@ -1,7 +1,13 @@
-import { canonicalInstant, distinctInBusinessOrder, mergeOrdered } from "../domain/fold.ts";
+import { canonicalInstant } from "../domain/fold.ts";
 import type { PairState } from "../domain/pair-state.ts";
 import type { DocumentCollection } from "../infra/cosmos/documents.ts";
-import { type PairDocument, type ProjectionDocument, pairDocumentId, pairStateAt } from "./projection.ts";
+import {
+  type PairDocument,
+  type ProjectionDocument,
+  pairDocumentId,
+  pairStateAt,
+  pairTimelineAt,
+} from "./projection.ts";
 
 export interface PairFilters {
   stage?: string;
@@ -36,14 +42,8 @@ export class PairQueries {
     if (found?.doc.docType !== "pair" || found.doc.version === 0) return undefined;
     const doc = found.doc;
     const at = canonicalInstant(asOf ?? this.clock().toISOString());
-    const atMs = Date.parse(at);
-    const timeline = mergeOrdered(
-      distinctInBusinessOrder(doc.tenantEvents),
-      distinctInBusinessOrder(doc.events),
-    )
-      .filter((t) => t.timeMs <= atMs)
-      .map((t) => t.event);
-    return { ...pairStateAt(doc, at), timeline };
+    const timeline = pairTimelineAt(doc, at);
+    return { ...pairStateAt(doc, at, timeline), timeline: timeline.map((t) => t.event) };
   }
 
   /**

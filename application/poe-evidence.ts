@@ -1,15 +1,26 @@
 import type { Readable } from "node:stream";
 import type { EngagementEvent } from "../domain/events.ts";
 import { pairStreamId } from "../domain/events.ts";
-import { canonicalInstant, distinctInBusinessOrder, mergeOrdered } from "../domain/fold.ts";
+import { canonicalInstant } from "../domain/fold.ts";
 import { poeSummary } from "../domain/poe-summary.ts";
-import type { PoeDocumentStore, StoredDocument } from "../infra/blob/poe-documents.ts";
+import {
+  DEFAULT_MAX_DOCUMENT_BYTES,
+  type PoeDocumentStore,
+  type StoredDocument,
+} from "../infra/blob/poe-documents.ts";
 import type { DocumentCollection } from "../infra/cosmos/documents.ts";
 import type { EventRecorder } from "./event-recorder.ts";
 import { parseDocumentUpload } from "./multipart.ts";
-import { type PairDocument, type ProjectionDocument, pairDocumentId, pairStateAt } from "./projection.ts";
+import {
+  type PairDocument,
+  type ProjectionDocument,
+  pairDocumentId,
+  pairStateAt,
+  pairTimelineAt,
+} from "./projection.ts";
 
-export const MAX_DOCUMENT_BYTES = 25 * 1024 * 1024;
+/** The largest document a partner may upload (the store enforces it while streaming). */
+export const MAX_DOCUMENT_BYTES = DEFAULT_MAX_DOCUMENT_BYTES;
 /** Documents the tracker stores record their attachment under this source; the id is content-derived. */
 export const DOCUMENTS_SOURCE = "tracker://poe-documents";
 
@@ -123,11 +134,7 @@ export class PoeEvidence {
     const doc = await this.pair(partnerId, tenantId, workload);
     if (!doc) return undefined;
     const at = canonicalInstant(asOf ?? this.clock().toISOString());
-    const atMs = Date.parse(at);
-    const events = mergeOrdered(
-      distinctInBusinessOrder(doc.tenantEvents),
-      distinctInBusinessOrder(doc.events),
-    ).filter((t) => t.timeMs <= atMs);
-    return poeSummary({ state: pairStateAt(doc, at), events });
+    const events = pairTimelineAt(doc, at);
+    return poeSummary({ state: pairStateAt(doc, at, events), events });
   }
 }

@@ -1,6 +1,7 @@
 import { dateOf } from "../domain/dates.ts";
 import type { EngagementEvent } from "../domain/events.ts";
-import { canonicalInstant, evaluatePair, pairKeyOf } from "../domain/fold.ts";
+import type { TimedEvent } from "../domain/facts.ts";
+import { canonicalInstant, evaluatePair, pairKeyOf, pairTimeline, stateOfTimeline } from "../domain/fold.ts";
 import type { PairState } from "../domain/pair-state.ts";
 
 // Projection documents live in the `pairs` container (partition /partnerId), one per stream: they
@@ -90,9 +91,18 @@ export function emptyHead(streamId: string, now: Date): ProjectionDocument {
   };
 }
 
+/** The events the pair's state at an instant folds (its own and its tenant's), in business order. */
+export function pairTimelineAt(doc: PairDocument, asOf: string): TimedEvent[] {
+  return pairTimeline(doc.events, doc.tenantEvents, asOf);
+}
+
 /** The pair's state at an instant, folded from the events the document carries. */
-export function pairStateAt(doc: PairDocument, asOf: string): PairState {
-  return evaluatePair(pairKeyOf(doc.streamId), doc.events, doc.tenantEvents, asOf);
+export function pairStateAt(
+  doc: PairDocument,
+  asOf: string,
+  timeline = pairTimelineAt(doc, asOf),
+): PairState {
+  return stateOfTimeline(pairKeyOf(doc.streamId), timeline, asOf);
 }
 
 /** Re-derives a pair document's state (and what depends on it) at `now`. */

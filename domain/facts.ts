@@ -98,7 +98,7 @@ export interface ClaimFacts {
 export interface PairFacts {
   readonly tenant?: TenantProfile;
   readonly eligibleWork: readonly EligibleWork[];
-  /** deployment.started events still open to a later completion (their lastDay can move). */
+  /** Counts of work that does not make a pair eligible by itself (ACT-4, ACT-5, ACT-7). */
   readonly presales: number;
   readonly lightweightGuidance: number;
   readonly supportCases: number;

@@ -15,11 +15,6 @@ import type { RuleId } from "./rules/index.ts";
 
 const [INITIAL] = initialTransition(engagementMachine);
 
-/** The machine before any event: the starting point of every fold. */
-export function initialSnapshot(): EngagementSnapshot {
-  return INITIAL;
-}
-
 /** Folds events (in business-time order) through XState's pure `transition`, one by one. */
 export function foldWithMachine(
   events: readonly TimedEvent[],
@@ -155,11 +150,24 @@ export function evaluatePair(
   tenantEvents: readonly EngagementEvent[],
   asOf: string,
 ): PairState {
+  return stateOfTimeline(key, pairTimeline(pairEvents, tenantEvents, asOf), asOf);
+}
+
+/** The events a pair's state at `asOf` folds: both streams de-duplicated, cut at `asOf`, merged in order. */
+export function pairTimeline(
+  pairEvents: readonly EngagementEvent[],
+  tenantEvents: readonly EngagementEvent[],
+  asOf: string,
+): TimedEvent[] {
   const asOfMs = Date.parse(asOf);
   const upToAsOf = (list: readonly EngagementEvent[]) =>
     distinctInBusinessOrder(list).filter((t) => t.timeMs <= asOfMs);
-  const merged = mergeOrdered(upToAsOf(tenantEvents), upToAsOf(pairEvents));
-  return verdictAt(foldEvents(merged), key, canonicalInstant(asOf));
+  return mergeOrdered(upToAsOf(tenantEvents), upToAsOf(pairEvents));
+}
+
+/** The state a timeline (from pairTimeline) folds to at `asOf`. */
+export function stateOfTimeline(key: PairKey, timeline: readonly TimedEvent[], asOf: string): PairState {
+  return verdictAt(foldEvents(timeline), key, canonicalInstant(asOf));
 }
 
 /** Every pair's state at `asOf`, sorted by tenant id, then workload (STATE.md objects, no timeline). */

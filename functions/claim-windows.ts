@@ -4,8 +4,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext, Timer } from "@a
 import { z } from "zod";
 import { problemOf } from "../application/problem.ts";
 import { services } from "../application/services.ts";
-import { toFieldErrors } from "../domain/events.ts";
-import { json, readerPartner } from "./http.ts";
+import { json, queryErrors, readerPartner } from "./http.ts";
 import { defineHttp, defineTimer } from "./registry.ts";
 
 export const CLAIM_WINDOWS_SCHEDULE = process.env.CLAIM_WINDOWS_SCHEDULE ?? "0 0 6 * * *";
@@ -41,9 +40,7 @@ export async function listAlerts(request: HttpRequest): Promise<HttpResponseInit
   if ("response" in caller) return caller.response;
   const query = AlertQuery.safeParse(Object.fromEntries(request.query.entries()));
   if (!query.success) {
-    return problemOf("invalid-request", {
-      errors: toFieldErrors(query.error).map((e) => ({ ...e, path: e.path.replace(/^\$/, "$.query") })),
-    });
+    return problemOf("invalid-request", { errors: queryErrors(query.error) });
   }
   const q = query.data;
   const where = ["c.partnerId = @partnerId"];

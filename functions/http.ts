@@ -1,9 +1,16 @@
 // Adapts HTTP requests to the application: capped body reading, the caller's partner, JSON answers.
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
+import type { z } from "zod";
 import { problemOf } from "../application/problem.ts";
 import { services } from "../application/services.ts";
+import { toFieldErrors } from "../domain/events.ts";
 
 export class BodyTooLarge extends Error {}
+
+/** A query string's validation errors, each path under `$.query`. */
+export function queryErrors(error: z.ZodError) {
+  return toFieldErrors(error).map((e) => ({ ...e, path: e.path.replace(/^\$/, "$.query") }));
+}
 
 /** Reads a request body as text, refusing it once it passes `maxBytes` (never buffering more). */
 export async function readText(request: HttpRequest, maxBytes: number): Promise<string> {

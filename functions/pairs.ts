@@ -3,8 +3,7 @@ import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import { z } from "zod";
 import { problemOf } from "../application/problem.ts";
 import { services } from "../application/services.ts";
-import { toFieldErrors } from "../domain/events.ts";
-import { json, notFound, readerPartner } from "./http.ts";
+import { json, notFound, queryErrors, readerPartner } from "./http.ts";
 import { defineHttp } from "./registry.ts";
 
 const instant = z.iso.datetime({ offset: true });
@@ -59,10 +58,6 @@ export async function getPair(request: HttpRequest): Promise<HttpResponseInit> {
   const state = await pairs.pair(caller.partnerId, request.params.tenantId!, request.params.workload!, asOf);
   // Another partner's pair is answered exactly like a pair that does not exist.
   return state ? json(200, state) : notFound("This pair");
-}
-
-function queryErrors(error: z.ZodError) {
-  return toFieldErrors(error).map((e) => ({ ...e, path: e.path.replace(/^\$/, "$.query") }));
 }
 
 defineHttp({ name: "pairs", route: "pairs", methods: ["GET"], handler: listPairs });
