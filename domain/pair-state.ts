@@ -213,7 +213,7 @@ function reasonsFor(
       reason(
         "deployment-activity",
         "ACT-1",
-        `deployment work through ${latest(recent, "deployment")} is within the past 12 months; remote delivery counts the same as on-site (ACT-2)`,
+        `deployment work through ${latest(recent, "deployment")} is within the past ${rules.engagementRecencyMonths.value} months; remote delivery counts the same as on-site (ACT-2)`,
       ),
     );
   }
@@ -223,7 +223,7 @@ function reasonsFor(
       reason(
         "adoption-activity",
         adoption.rule,
-        `substantial hands-on adoption work on ${adoption.date} is within the past 12 months`,
+        `substantial hands-on adoption work on ${adoption.date} is within the past ${rules.engagementRecencyMonths.value} months`,
       ),
     );
   }
