@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { stopChild } from "./child.ts";
+import { DocumentLog, lastLsn, lsnOf, nextLsn, removeJournal } from "./cosmos-journal.ts";
 
 /** The public, documented key of the Azure Cosmos DB emulator (not a secret); the in-process server ignores auth. */
 export const COSMOS_EMULATOR_KEY =
@@ -19,6 +20,10 @@ export interface RunningCosmosEmulator {
   key: string;
   /** Process serving the emulator: this process, or the child when started with separateProcess. */
   pid: number;
+  /** Documents loaded from the journal at start (0 when in memory). */
+  loaded: number;
+  /** The journal file, when the emulator keeps its documents on disk. */
+  journalPath?: string;
   stop(): Promise<void>;
 }
 
@@ -27,6 +32,13 @@ export interface CosmosEmulatorOptions {
   separateProcess?: boolean;
   /** Fixed port; default: a free one picked by the OS. */
   port?: number;
+  /**
+   * Keep the documents in `<dataDir>/cosmos.journal`: every write is on disk before its response is sent,
+   * and the journal is replayed at start. Default: in memory only.
+   */
+  dataDir?: string;
+  /** Start empty: delete the journal first. */
+  fresh?: boolean;
 }
 
 const STARTUP_TIMEOUT_MS = 30_000;
@@ -41,39 +53,45 @@ const SERVE_FLAG = "--serve-cosmos-emulator";
  * handshake per request would dominate benchmarks). Everything else goes to the package's own handlers.
  */
 export async function startCosmosEmulator(opts: CosmosEmulatorOptions = {}): Promise<RunningCosmosEmulator> {
-  return opts.separateProcess ? startChild(opts.port ?? 0) : startInProcess(opts.port ?? 0);
+  const journalPath = opts.dataDir ? join(opts.dataDir, "cosmos.journal") : undefined;
+  if (journalPath && opts.fresh) removeJournal(journalPath);
+  return opts.separateProcess
+    ? startChild(opts.port ?? 0, journalPath)
+    : startInProcess(opts.port ?? 0, journalPath);
 }
 
-async function startInProcess(port: number): Promise<RunningCosmosEmulator> {
-  const server = await serveEmulator(port);
+async function startInProcess(port: number, journalPath?: string): Promise<RunningCosmosEmulator> {
+  const { server, log } = await serveEmulator(port, journalPath);
   const { port: bound } = server.address() as AddressInfo;
   let stopped: Promise<void> | undefined;
   return {
     endpoint: `https://127.0.0.1:${bound}`,
     key: COSMOS_EMULATOR_KEY,
     pid: process.pid,
+    loaded: log.loaded,
+    ...(journalPath ? { journalPath } : {}),
     stop() {
       stopped ??= new Promise<void>((done) => {
         server.close(() => done());
         server.closeAllConnections();
-      });
+      }).then(() => log.close());
       return stopped;
     },
   };
 }
 
-async function startChild(port: number): Promise<RunningCosmosEmulator> {
+async function startChild(port: number, journalPath?: string): Promise<RunningCosmosEmulator> {
   const require = createRequire(import.meta.url);
   // The child runs this very file through tsx, resolved by absolute path so the child's cwd does not matter.
   const tsx = pathToFileURL(require.resolve("tsx")).href;
   const child = spawn(
     process.execPath,
-    ["--import", tsx, fileURLToPath(import.meta.url), SERVE_FLAG, String(port)],
+    ["--import", tsx, fileURLToPath(import.meta.url), SERVE_FLAG, String(port), journalPath ?? ""],
     {
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     },
   );
-  let bound: number;
+  let bound: { port: number; loaded: number };
   try {
     bound = await childPort(child);
   } catch (error) {
@@ -82,9 +100,11 @@ async function startChild(port: number): Promise<RunningCosmosEmulator> {
   }
   let stopped: Promise<void> | undefined;
   return {
-    endpoint: `https://127.0.0.1:${bound}`,
+    endpoint: `https://127.0.0.1:${bound.port}`,
     key: COSMOS_EMULATOR_KEY,
     pid: child.pid!,
+    loaded: bound.loaded,
+    ...(journalPath ? { journalPath } : {}),
     stop() {
       stopped ??= stopChild(child);
       return stopped;
@@ -92,17 +112,17 @@ async function startChild(port: number): Promise<RunningCosmosEmulator> {
   };
 }
 
-function childPort(child: ChildProcess): Promise<number> {
+function childPort(child: ChildProcess): Promise<{ port: number; loaded: number }> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
       () => fail(new Error(`Cosmos emulator did not start within ${STARTUP_TIMEOUT_MS} ms`)),
       STARTUP_TIMEOUT_MS,
     );
     const onMessage = (message: unknown) => {
-      const port = (message as { port?: unknown } | null)?.port;
+      const { port, loaded } = (message ?? {}) as { port?: unknown; loaded?: unknown };
       if (typeof port !== "number") return;
       cleanup();
-      resolve(port);
+      resolve({ port, loaded: typeof loaded === "number" ? loaded : 0 });
     };
     const onExit = (code: number | null) => fail(new Error(`Cosmos emulator exited early (code ${code})`));
     const fail = (error: Error) => {
@@ -142,6 +162,7 @@ type RouteHandler = (
   params: Record<string, string>,
 ) => unknown;
 interface ServerPackage {
+  root: string;
   Account: new (host: string, port: number) => EmulatorAccount;
   route: (req: IncomingMessage) => [Record<string, string>, RouteHandler] | undefined;
   certificate: { cert: Buffer; key: Buffer };
@@ -181,23 +202,32 @@ function loadServerPackage(): ServerPackage {
   const root = dirname(require.resolve("@vercel/cosmosdb-server/package.json"));
   linearizeQueryEngine(require, root);
   return {
+    root,
     Account: require(join(root, "lib", "account", "index.js")).default,
     route: require(join(root, "lib", "routes.js")).default,
     certificate: { cert: readFileSync(join(root, "cert.pem")), key: readFileSync(join(root, "key.pem")) },
   };
 }
 
-async function serveEmulator(port: number): Promise<Server> {
+async function serveEmulator(
+  port: number,
+  journalPath?: string,
+): Promise<{ server: Server; log: DocumentLog }> {
   const pkg = loadServerPackage();
   let account: EmulatorAccount | undefined;
+  let log: DocumentLog | undefined;
+  let ready: Promise<void> | undefined;
   const server = createServer({ ...pkg.certificate, keepAlive: true }, (req, res) => {
-    respond(pkg, account!, req, res).catch((error) => {
-      console.error(error);
-      if (!res.writableEnded) {
-        res.statusCode = 500;
-        res.end("");
-      }
-    });
+    // Nothing is answered from a store still loading its journal.
+    (ready ?? Promise.resolve())
+      .then(() => respond(pkg, account!, log!, req, res))
+      .catch((error) => {
+        console.error(error);
+        if (!res.writableEnded) {
+          res.statusCode = 500;
+          res.end("");
+        }
+      });
   });
   await new Promise<void>((done, fail) => {
     server.once("error", fail);
@@ -206,16 +236,26 @@ async function serveEmulator(port: number): Promise<Server> {
       // Created before the first request can arrive: the account document advertises this endpoint, and
       // the SDK sends everything there after endpoint discovery.
       account = new pkg.Account("127.0.0.1", (server.address() as AddressInfo).port);
+      ready = DocumentLog.attach(account as never, pkg.root, journalPath).then((attached) => {
+        log = attached;
+      });
       done();
     });
   });
-  return server;
+  try {
+    await ready;
+  } catch (error) {
+    server.close();
+    throw error;
+  }
+  return { server, log: log! };
 }
 
 /** Mirrors the package's request loop, except for the change feed and connection reuse. */
 async function respond(
   pkg: ServerPackage,
   account: EmulatorAccount,
+  log: DocumentLog,
   req: IncomingMessage,
   res: ServerResponse,
 ) {
@@ -239,6 +279,8 @@ async function respond(
       if (res.statusCode > 399 && body && !body.message) body.message = "";
     }
   }
+  // Every write made so far (this request's and its neighbours') reaches the disk before anyone is told.
+  await log.commit();
   if (typeof body?._etag === "string") res.setHeader("etag", body._etag);
   res.setHeader("content-type", "application/json");
   res.setHeader("content-location", `https://${req.headers.host}${req.url}`);
@@ -250,10 +292,9 @@ async function respond(
 // ---- change feed (latest-version mode) -----------------------------------------------------------------
 
 // The package keeps documents in a Map in write order (a replace deletes and re-inserts), and every write
-// stores a fresh object. So an LSN can be handed out lazily: any object not yet numbered was written after
-// every numbered one. One counter for all containers is enough; only the order within one matters.
-const lsnOf = new WeakMap<object, number>();
-let lastLsn = 0;
+// stores a fresh object, numbered as it is written (cosmos-journal.ts) and kept in the journal, so a
+// lease's continuation means the same after a restart. One counter for all containers is enough; only the
+// order within one matters.
 
 function inWriteOrder(collection: EmulatorCollection): { lsn: number; doc: StoredDocument }[] {
   const numbered: { lsn: number; doc: StoredDocument }[] = [];
@@ -261,7 +302,7 @@ function inWriteOrder(collection: EmulatorCollection): { lsn: number; doc: Store
     const doc = item.read();
     let lsn = lsnOf.get(doc);
     if (lsn === undefined) {
-      lsn = ++lastLsn;
+      lsn = nextLsn();
       lsnOf.set(doc, lsn);
     }
     numbered.push({ lsn, doc });
@@ -294,7 +335,7 @@ function readChangeFeed(
   const documents = inWriteOrder(collection);
   const ifNoneMatch = header(req, "if-none-match");
   let since = 0;
-  if (ifNoneMatch === "*") since = lastLsn;
+  if (ifNoneMatch === "*") since = lastLsn();
   else if (ifNoneMatch !== undefined) since = Number(ifNoneMatch.replaceAll('"', ""));
   if (!Number.isSafeInteger(since)) {
     res.statusCode = 400;
@@ -347,8 +388,8 @@ function header(req: IncomingMessage, name: string): string | undefined {
 // ---- child process entry -------------------------------------------------------------------------------
 
 if (process.argv[2] === SERVE_FLAG && resolve(process.argv[1] ?? "") === fileURLToPath(import.meta.url)) {
-  const server = await serveEmulator(Number(process.argv[3] ?? "0"));
-  process.send?.({ port: (server.address() as AddressInfo).port });
+  const { server, log } = await serveEmulator(Number(process.argv[3] ?? "0"), process.argv[4] || undefined);
+  process.send?.({ port: (server.address() as AddressInfo).port, loaded: log.loaded });
   // Never outlive the parent: it may die without calling stop().
   process.on("disconnect", () => process.exit(0));
   process.on("SIGTERM", () => process.exit(0));
