@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { verifyWebhook } from "./webhook-signature.ts";
+import { verifyWebhook, type WebhookBody } from "./webhook-signature.ts";
 
 /** A CRM that posts events: its signing secrets (several during rotation) and the one partner it writes for. */
 export interface CrmSource {
@@ -31,8 +31,11 @@ export class Access {
     this.keys = config.apiKeys.map((k) => ({ digest: digest(k.key), partnerId: k.partnerId }));
   }
 
-  /** Finds the source whose secret signed this delivery (Standard Webhooks, 5-minute tolerance). */
-  verifyDelivery(headers: Headers, body: string, now: Date): SourceCheck {
+  /**
+   * Finds the source whose secret signed this delivery (Standard Webhooks, 5-minute tolerance).
+   * `body` is the bytes received: decoding first would let a non-UTF-8 body verify as something else.
+   */
+  verifyDelivery(headers: Headers, body: WebhookBody, now: Date): SourceCheck {
     let reason: "missing-headers" | "stale-timestamp" | "bad-signature" = "bad-signature";
     for (const source of this.config.sources) {
       const result = verifyWebhook({ headers, body, secrets: source.secrets, now, toleranceSeconds: 300 });

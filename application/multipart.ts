@@ -120,6 +120,8 @@ export function parseDocumentUpload(
     parser = busboy({
       headers: { "content-type": contentType },
       limits: { ...FIELD_LIMITS, files: 1, fileSize: maxFileBytes + 1 },
+      // Browsers send raw UTF-8 in filename="…"; busboy would read it as Latin-1 ("MÃ¼ller").
+      defParamCharset: "utf8",
     });
   } catch (error) {
     return Promise.reject(

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isCalendarDate } from "./dates.ts";
+import { instantSchema } from "./instants.ts";
 import { KNOWN_WORKLOADS } from "./rules/index.ts";
 
 // The inbound contract (contract/EVENTS.md) as zod schemas: one per type, types inferred from them.
@@ -22,8 +23,10 @@ const envelope = {
   specversion: z.literal("1.0"),
   id: nonEmpty,
   source: nonEmpty,
-  time: z.iso.datetime({ offset: true }),
+  time: instantSchema,
   partnerid: z.string().regex(/^\d+$/, "expected the Partner (location) ID, digits"),
+  // Reserved: the timeline marks a voided event with it (domain/voids.ts), so no CRM may send it.
+  voided: z.never({ message: "reserved attribute: the tracker marks voided events with it" }).optional(),
 };
 const tenantid = z.guid({ message: "expected the customer's Entra tenant id (GUID)" });
 
@@ -219,6 +222,31 @@ export const UsageReported = pairEvent(
     pau: count,
   }),
 );
+// A correction (docs/EVENTS-EXTENSIONS.md): voids one earlier event of the same stream, named by its
+// (source, id). It lives on the voided event's stream: pair (tenantid + workload), tenant (tenantid)
+// or partner (neither). Stored events are never edited or deleted; the fold ignores voided ones.
+export const EVENT_VOIDED = "event.voided";
+export const EventVoided = z
+  .looseObject({
+    ...envelope,
+    type: z.literal(EVENT_VOIDED),
+    tenantid: tenantid.optional(),
+    workload: workloadId.optional(),
+    data: z.looseObject({
+      voidedSource: nonEmpty,
+      voidedId: nonEmpty,
+      reason: nonEmpty,
+      /** Who voided it: a person or the CRM user, for the audit trail. */
+      by: nonEmpty,
+    }),
+  })
+  .superRefine((e, ctx) => {
+    if (e.workload !== undefined && e.tenantid === undefined)
+      ctx.addIssue({ code: "custom", path: ["tenantid"], message: "a void of a pair event names the tenant too" });
+    if (e.data.voidedSource === e.source && e.data.voidedId === e.id)
+      ctx.addIssue({ code: "custom", path: ["data", "voidedId"], message: "an event cannot void itself" });
+  });
+
 export const SkillingCertificationRecorded = partnerEvent(
   "skilling.certification.recorded",
   z.looseObject({ person: nonEmpty, certification: nonEmpty, earnedOn: calendarDate }),
@@ -248,6 +276,7 @@ export const EVENT_SCHEMAS = [
   ClaimDisassociated,
   UsageReported,
   SkillingCertificationRecorded,
+  EventVoided,
 ] as const;
 
 export const EngagementEventSchema = z.discriminatedUnion("type", EVENT_SCHEMAS);
@@ -256,24 +285,41 @@ export type EventType = EngagementEvent["type"];
 export type EventOf<T extends EventType> = Extract<EngagementEvent, { type: T }>;
 export type PairEvent = Exclude<
   EngagementEvent,
-  { type: "tenant.profiled" | "skilling.certification.recorded" }
+  { type: "tenant.profiled" | "skilling.certification.recorded" | "event.voided" }
 >;
+export type VoidEvent = EventOf<"event.voided">;
 export type TenantEvent = EventOf<"tenant.profiled">;
 export type PartnerEvent = EventOf<"skilling.certification.recorded">;
 
-export const EVENT_TYPES: readonly EventType[] = EVENT_SCHEMAS.map((s) => s.shape.type.value);
+export const EVENT_TYPES: readonly EventType[] = EVENT_SCHEMAS.map((s) =>
+  "shape" in s ? s.shape.type.value : (EVENT_VOIDED as EventType),
+);
 const TENANT_TYPES: ReadonlySet<string> = new Set(["tenant.profiled"]);
 const PARTNER_TYPES: ReadonlySet<string> = new Set(["skilling.certification.recorded"]);
 
 export type StreamKind = "pair" | "tenant" | "partner";
-export function streamKindOf(type: string): StreamKind {
-  if (TENANT_TYPES.has(type)) return "tenant";
-  if (PARTNER_TYPES.has(type)) return "partner";
+/**
+ * The kind of stream an event belongs to. A void (`event.voided`) belongs to the stream its
+ * attributes name, so pass the event itself for it; by type alone a void reads as a pair event.
+ */
+export function streamKindOf(typeOrEvent: string | { type: string; tenantid?: unknown; workload?: unknown }): StreamKind {
+  if (typeof typeOrEvent !== "string") {
+    if (typeOrEvent.type === EVENT_VOIDED)
+      return typeOrEvent.workload !== undefined ? "pair" : typeOrEvent.tenantid !== undefined ? "tenant" : "partner";
+    return streamKindOf(typeOrEvent.type);
+  }
+  if (TENANT_TYPES.has(typeOrEvent)) return "tenant";
+  if (PARTNER_TYPES.has(typeOrEvent)) return "partner";
   return "pair";
 }
 
 /** Streams: one per pair, one per tenant, one per partner (stream = Cosmos logical partition). */
 export function streamIdOf(event: EngagementEvent): string {
+  if (event.type === EVENT_VOIDED) {
+    if (event.tenantid === undefined) return event.partnerid;
+    if (event.workload === undefined) return tenantStreamId(event.partnerid, event.tenantid);
+    return pairStreamId(event.partnerid, event.tenantid, event.workload);
+  }
   if (event.type === "skilling.certification.recorded") return event.partnerid;
   if (event.type === "tenant.profiled") return tenantStreamId(event.partnerid, event.tenantid);
   return pairStreamId(event.partnerid, event.tenantid, event.workload);

@@ -4,17 +4,15 @@ import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import { problemOf } from "../application/problem.ts";
 import { MAX_SERIES_MONTHS, presentScore, presentSeries, seriesMonths } from "../application/scoring.ts";
 import { services } from "../application/services.ts";
-import { type CalendarDate, dateOf, isCalendarDate } from "../domain/dates.ts";
+import { type CalendarDate, dateOf } from "../domain/dates.ts";
+import { parseWhen } from "../domain/instants.ts";
 import { json, readerPartner } from "./http.ts";
 import { defineHttp } from "./registry.ts";
 
-const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
-
 /** A calendar date or an RFC 3339 instant (its UTC date, CAL-3); undefined when it is neither. */
 function dateParam(value: string): CalendarDate | undefined {
-  if (isCalendarDate(value)) return value;
-  if (INSTANT.test(value) && !Number.isNaN(Date.parse(value))) return dateOf(Date.parse(value));
-  return undefined;
+  // The one reader of dates and instants every route and the CLI share.
+  return parseWhen(value)?.date;
 }
 
 export async function securityDesignation(request: HttpRequest): Promise<HttpResponseInit> {

@@ -10,6 +10,7 @@ import { services } from "../application/services.ts";
 import { DocumentStorageFailed } from "../infra/blob/poe-documents.ts";
 import { json, notFound, readerPartner } from "./http.ts";
 import { defineHttp } from "./registry.ts";
+import { asOfParam, routeParams } from "./route-params.ts";
 
 async function evidence() {
   const s = await services();
@@ -30,7 +31,9 @@ export async function uploadDocument(request: HttpRequest): Promise<HttpResponse
       detail: "Send multipart/form-data with the file and its fields.",
     });
   }
-  const { tenantId, workload } = request.params as { tenantId: string; workload: string };
+  const route = routeParams(request, ["tenantId", "workload"]);
+  if ("response" in route) return route.response;
+  const { tenantId, workload } = route.params;
   try {
     const outcome = await (await evidence()).upload(
       caller.partnerId,
@@ -79,11 +82,9 @@ function refusal(error: unknown): HttpResponseInit {
 export async function downloadDocument(request: HttpRequest): Promise<HttpResponseInit> {
   const caller = await readerPartner(request);
   if ("response" in caller) return caller.response;
-  const { tenantId, workload, documentId } = request.params as {
-    tenantId: string;
-    workload: string;
-    documentId: string;
-  };
+  const route = routeParams(request, ["tenantId", "workload", "documentId"]);
+  if ("response" in route) return route.response;
+  const { tenantId, workload, documentId } = route.params;
   const store = await evidence();
   if (request.query.get("as") === "link") {
     const url = await store.readLink(caller.partnerId, tenantId, workload, documentId);
@@ -96,23 +97,39 @@ export async function downloadDocument(request: HttpRequest): Promise<HttpRespon
     headers: {
       "content-type": opened.contentType,
       "content-length": String(opened.size),
-      "content-disposition": `attachment; filename="${opened.fileName.replace(/["\\]/g, "_")}"`,
+      "content-disposition": contentDisposition(opened.fileName),
       "x-content-sha256": opened.sha256,
     },
     body: opened.stream as unknown as ReadableStream,
   };
 }
 
+/**
+ * RFC 6266: an ASCII `filename` for old clients and the exact name as RFC 8187 `filename*` (UTF-8,
+ * percent-encoded), so no name can put a byte outside Latin-1 in a header (which fails the response).
+ */
+export function contentDisposition(fileName: string): string {
+  const ascii = fileName
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .replace(/[^\x20-\x7e]|["\\%]/g, "_");
+  // A lone surrogate cannot be percent-encoded as UTF-8 (encodeURIComponent throws): U+FFFD.
+  const exact = encodeURIComponent(fileName.replace(/[\ud800-\udfff]/gu, "\ufffd")).replace(
+    /['()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${exact}`;
+}
+
 export async function poeSummary(request: HttpRequest): Promise<HttpResponseInit> {
   const caller = await readerPartner(request);
   if ("response" in caller) return caller.response;
-  const { tenantId, workload } = request.params as { tenantId: string; workload: string };
-  const text = await (await evidence()).summary(
-    caller.partnerId,
-    tenantId,
-    workload,
-    request.query.get("asOf") ?? undefined,
-  );
+  const route = routeParams(request, ["tenantId", "workload"]);
+  if ("response" in route) return route.response;
+  const when = asOfParam(request);
+  if ("response" in when) return when.response;
+  const { tenantId, workload } = route.params;
+  const text = await (await evidence()).summary(caller.partnerId, tenantId, workload, when.asOf);
   if (text === undefined) return notFound("This pair");
   return { status: 200, headers: { "content-type": "text/markdown; charset=utf-8" }, body: text };
 }

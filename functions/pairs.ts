@@ -5,8 +5,7 @@ import { problemOf } from "../application/problem.ts";
 import { services } from "../application/services.ts";
 import { json, notFound, queryErrors, readerPartner } from "./http.ts";
 import { defineHttp } from "./registry.ts";
-
-const instant = z.iso.datetime({ offset: true });
+import { asOfParam, routeParams } from "./route-params.ts";
 
 export const PairListQuery = z.object({
   stage: z.enum(["none", "presales", "deployment", "adoption", "managed-services"]).optional(),
@@ -48,14 +47,13 @@ export async function listPairs(request: HttpRequest): Promise<HttpResponseInit>
 export async function getPair(request: HttpRequest): Promise<HttpResponseInit> {
   const caller = await readerPartner(request);
   if ("response" in caller) return caller.response;
-  const asOf = request.query.get("asOf") ?? undefined;
-  if (asOf !== undefined && !instant.safeParse(asOf).success) {
-    return problemOf("invalid-request", {
-      errors: [{ path: "$.query.asOf", message: "expected an RFC 3339 instant" }],
-    });
-  }
+  const route = routeParams(request, ["tenantId", "workload"]);
+  if ("response" in route) return route.response;
+  const when = asOfParam(request);
+  if ("response" in when) return when.response;
   const { pairs } = await services();
-  const state = await pairs.pair(caller.partnerId, request.params.tenantId!, request.params.workload!, asOf);
+  const { tenantId, workload } = route.params;
+  const state = await pairs.pair(caller.partnerId, tenantId, workload, when.asOf);
   // Another partner's pair is answered exactly like a pair that does not exist.
   return state ? json(200, state) : notFound("This pair");
 }

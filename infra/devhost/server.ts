@@ -59,6 +59,12 @@ export interface DevHostOptions {
   log?: LogSink;
   /** How long stop() lets requests under way finish before closing their connections; 10 s by default. */
   stopGraceMs?: number;
+  /**
+   * Keys Azure would accept on `authLevel: "function"` routes (`x-functions-key` header or `?code=`);
+   * `masterKey` also opens "admin" ones. Without keys such routes answer 401, as Azure does.
+   */
+  functionKeys?: readonly string[];
+  masterKey?: string;
 }
 
 export interface DevHost {
@@ -209,6 +215,14 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
   };
   let stopping: Promise<void> | undefined;
 
+  const keyAccepted = (level: string, headers: Headers, url: URL): boolean => {
+    if (level === "anonymous") return true;
+    const given = headers.get("x-functions-key") ?? url.searchParams.get("code");
+    if (!given) return false;
+    if (options.masterKey && given === options.masterKey) return true;
+    return level === "function" && (options.functionKeys ?? []).includes(given);
+  };
+
   const contextFor = (functionName: string, triggerType: string): InvocationContextType => {
     const invocationId = randomUUID();
     const tag = `[${functionName} ${invocationId.slice(0, 8)}]`;
@@ -282,15 +296,27 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
     const request: HttpRequestType = new HttpRequest(init);
     const context = contextFor(definition.name, "httpTrigger");
 
+    if (!keyAccepted(definition.authLevel ?? "function", headers, url)) {
+      // Azure's answer to a missing or wrong function key: 401 with an empty body.
+      res.statusCode = 401;
+      res.end();
+      return;
+    }
+
     let result: HttpResponseInit;
     try {
       result = (await definition.handler(request, context)) ?? {};
     } catch (error) {
-      context.error(`${method} ${url.pathname} failed:`, error);
-      result = problemOf("internal", {
-        detail: "The function failed; the dev host log has the details.",
-        invocationId: context.invocationId,
-      });
+      // In Azure with HTTP streaming a thrown error leaves the request without any response
+      // (azure-functions-nodejs-library#324). Answer nothing here either, so a test fails as Azure would;
+      // functions/registry.ts wraps every handler so this never happens to a registered one.
+      log(
+        "critical",
+        `[devhost] UNHANDLED: ${definition.name} threw; Azure would never answer ${method} ${url.pathname}:`,
+        error,
+      );
+      res.destroy();
+      return;
     }
     if (stopping) res.setHeader("connection", "close");
     try {
@@ -311,7 +337,9 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
     const started = performance.now();
     res.once("finish", () => {
       const ms = Math.round(performance.now() - started);
-      log("information", `[devhost] ${req.method} ${req.url} -> ${res.statusCode} (${ms} ms)`);
+      // The path only: query strings carry API keys and continuation tokens, which never go to a log.
+      const path = (req.url ?? "").split("?")[0];
+      log("information", `[devhost] ${req.method} ${path} -> ${res.statusCode} (${ms} ms)`);
     });
     void track(
       handle(req, res).catch((error: unknown) => {

@@ -1,0 +1,40 @@
+// Request bodies as the bytes received: signatures are checked over them, and only then are they
+// decoded (strictly: JSON is UTF-8, and a replacement character would change what was signed).
+import type { HttpRequest } from "@azure/functions";
+
+export class BodyTooLarge extends Error {}
+
+/**
+ * Reads a body up to `maxBytes`, refusing it as soon as it passes (declared or chunked). The rest is
+ * left unread rather than cancelled: cancelling destroys the socket before the 413 can be written.
+ */
+export async function readBytes(request: HttpRequest, maxBytes: number): Promise<Uint8Array> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) throw new BodyTooLarge();
+  if (!request.body) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = request.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      reader.releaseLock();
+      throw new BodyTooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** The body as text, or undefined when it is not valid UTF-8. */
+export function decodeUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
