@@ -1,12 +1,26 @@
 // Each function is defined once here: the definition registers with the Azure Functions host (app.*) and is
 // recorded so the local dev host (infra/devhost) can serve the very same handlers without func-core-tools.
-import type { HttpRequest, HttpResponseInit, InvocationContext, Timer } from "@azure/functions";
+//
+// Every handler is wrapped here, the same in Azure and locally:
+// - HTTP handlers never throw to the host. With HTTP streaming on, a thrown error leaves the request hanging
+//   in Azure (azure-functions-nodejs-library#324); the wrapper answers a 500 problem document and logs it.
+// - Timer and change-feed handlers log a failure and rethrow it: that is what makes their retry policy run
+//   again (the change feed's never gives up), and nothing waits on them.
+// - Every log line is one JSON object with the invocation's correlation (infra/telemetry/log.ts), and each
+//   invocation is a span when telemetry export is on (infra/telemetry/otel.ts).
+import type { HttpRequest, HttpResponseInit, InvocationContext, RetryOptions, Timer } from "@azure/functions";
 // Default import: the package is a webpack CJS bundle whose classes Node's ESM loader cannot see as named exports.
 import azureFunctions from "@azure/functions";
+import { problemOf } from "../application/problem.ts";
+import { annotate, changeFeedCorrelation, withCorrelation } from "../application/telemetry.ts";
+import { registerSecretsFromEnv, structuredContext } from "../infra/telemetry/log.ts";
+import { inInvocationSpan, startTelemetry } from "../infra/telemetry/otel.ts";
 
 const { app } = azureFunctions;
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS";
+/** Azure's function-key levels. The tracker's routes are all anonymous and authenticate themselves (API.md). */
+export type AuthLevel = "anonymous" | "function" | "admin";
 
 export type HttpFunction = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 export type TimerFunction = (timer: Timer, context: InvocationContext) => Promise<void>;
@@ -18,6 +32,9 @@ export interface HttpDefinition {
   /** Azure route template without the `api/` prefix, e.g. `pairs/{tenantId}/{workload}/documents/{documentId}`. */
   route: string;
   methods: readonly HttpMethod[];
+  /** "anonymous" unless said otherwise; the dev host enforces function keys as Azure does. */
+  authLevel: AuthLevel;
+  /** The wrapped handler: it never throws. */
   handler: HttpFunction;
 }
 
@@ -27,6 +44,7 @@ export interface TimerDefinition {
   /** NCRONTAB, six fields: `{second} {minute} {hour} {day} {month} {day-of-week}`, UTC. */
   schedule: string;
   runOnStartup: boolean;
+  retry?: RetryOptions;
   handler: TimerFunction;
 }
 
@@ -38,16 +56,29 @@ export interface ChangeFeedDefinition {
   /** Name of the app setting holding the Cosmos DB connection, not the connection itself. */
   connection: string;
   leaseContainerName: string;
+  /** Without a policy Azure checkpoints past a failed batch and it is lost; with a finite count, too. */
+  retry: RetryOptions;
   handler: ChangeFeedFunction;
 }
 
 export type FunctionDefinition = HttpDefinition | TimerDefinition | ChangeFeedDefinition;
+
+/** A failed change-feed batch is retried forever, backing off from 5 s to 5 min (the lease stays put). */
+export const CHANGE_FEED_RETRY: RetryOptions = {
+  strategy: "exponentialBackoff",
+  maxRetryCount: -1,
+  minimumInterval: { seconds: 5 },
+  maximumInterval: { minutes: 5 },
+};
 
 const registered: FunctionDefinition[] = [];
 
 // Uploads of POE documents reach 25 MiB; without streaming the Azure host buffers whole bodies in the worker.
 // Must run before the host finishes app startup, i.e. at module load, before any registration.
 app.setup({ enableHttpStream: true });
+// Telemetry export (only with APPLICATIONINSIGHTS_CONNECTION_STRING) and the secrets no line may carry.
+registerSecretsFromEnv();
+startTelemetry();
 
 function record<T extends FunctionDefinition>(definition: T): T {
   // Azure rejects duplicate function names at startup; fail at definition time instead, locally too.
@@ -63,12 +94,96 @@ export function definitions(): readonly FunctionDefinition[] {
   return [...registered];
 }
 
-export function defineHttp(input: Omit<HttpDefinition, "kind">): HttpDefinition {
-  const definition = record({ kind: "http" as const, ...input, methods: [...input.methods] });
+function pathOf(request: HttpRequest): string {
+  try {
+    return new URL(request.url).pathname;
+  } catch {
+    return request.url;
+  }
+}
+
+/** The handler as registered: structured logs, a span, and any throw turned into a logged 500 problem. */
+export function guardHttp(name: string, handler: HttpFunction): HttpFunction {
+  return (request, hostContext) => {
+    const context = structuredContext(hostContext);
+    const path = pathOf(request);
+    return withCorrelation({ invocationId: hostContext.invocationId, functionName: name }, () =>
+      inInvocationSpan(
+        `${request.method} ${name}`,
+        "http",
+        { "http.request.method": request.method, "url.path": path },
+        async () => {
+          try {
+            return (await handler(request, context)) ?? {};
+          } catch (error) {
+            context.error(`${request.method} ${path} failed:`, error);
+            return problemOf("internal", {
+              detail: "The function failed; the log has the details under this invocationId.",
+              invocationId: hostContext.invocationId,
+            });
+          }
+        },
+        (response) => (response as { status?: number }).status ?? 200,
+      ),
+    );
+  };
+}
+
+export function guardTimer(name: string, handler: TimerFunction): TimerFunction {
+  return (timer, hostContext) => {
+    const context = structuredContext(hostContext);
+    return withCorrelation({ invocationId: hostContext.invocationId, functionName: name }, () =>
+      inInvocationSpan(name, "timer", {}, async () => {
+        try {
+          await handler(timer, context);
+        } catch (error) {
+          context.error(`${name} run failed (retried per its policy, else at the next schedule):`, error);
+          throw error;
+        }
+      }),
+    );
+  };
+}
+
+export function guardChangeFeed(name: string, handler: ChangeFeedFunction): ChangeFeedFunction {
+  return (documents, hostContext) => {
+    const context = structuredContext(hostContext);
+    return withCorrelation({ invocationId: hostContext.invocationId, functionName: name }, () => {
+      annotate(changeFeedCorrelation(documents));
+      return inInvocationSpan(
+        name,
+        "cosmosChangeFeed",
+        { "messaging.batch.message_count": documents.length },
+        async () => {
+          try {
+            await handler(documents, context);
+          } catch (error) {
+            context.error(
+              `batch of ${documents.length} document(s) failed; it will be delivered again:`,
+              error,
+            );
+            throw error;
+          }
+        },
+      );
+    });
+  };
+}
+
+export function defineHttp(
+  input: Omit<HttpDefinition, "kind" | "authLevel"> & { authLevel?: AuthLevel },
+): HttpDefinition {
+  const definition = record({
+    kind: "http" as const,
+    ...input,
+    methods: [...input.methods],
+    authLevel: input.authLevel ?? "anonymous",
+    handler: guardHttp(input.name, input.handler),
+  });
   app.http(definition.name, {
     route: definition.route,
     methods: [...definition.methods],
-    authLevel: "function",
+    authLevel: definition.authLevel,
     handler: definition.handler,
   });
   return definition;
@@ -77,23 +192,38 @@ export function defineHttp(input: Omit<HttpDefinition, "kind">): HttpDefinition 
 export function defineTimer(
   input: Omit<TimerDefinition, "kind" | "runOnStartup"> & { runOnStartup?: boolean },
 ): TimerDefinition {
-  const definition = record({ kind: "timer" as const, ...input, runOnStartup: input.runOnStartup ?? false });
+  const definition = record({
+    kind: "timer" as const,
+    ...input,
+    runOnStartup: input.runOnStartup ?? false,
+    handler: guardTimer(input.name, input.handler),
+  });
   app.timer(definition.name, {
     schedule: definition.schedule,
     runOnStartup: definition.runOnStartup,
+    ...(definition.retry ? { retry: definition.retry } : {}),
     handler: definition.handler,
   });
   return definition;
 }
 
-export function defineCosmosChangeFeed(input: Omit<ChangeFeedDefinition, "kind">): ChangeFeedDefinition {
-  const definition = record({ kind: "cosmosChangeFeed" as const, ...input });
+export function defineCosmosChangeFeed(
+  input: Omit<ChangeFeedDefinition, "kind" | "retry"> & { retry?: RetryOptions },
+): ChangeFeedDefinition {
+  const definition = record({
+    kind: "cosmosChangeFeed" as const,
+    ...input,
+    retry: input.retry ?? CHANGE_FEED_RETRY,
+    handler: guardChangeFeed(input.name, input.handler),
+  });
   app.cosmosDB(definition.name, {
     connection: definition.connection,
     databaseName: definition.databaseName,
     containerName: definition.containerName,
     leaseContainerName: definition.leaseContainerName,
-    createLeaseContainerIfNotExists: true,
+    // The deployment declares the leases container; creating it needs control-plane rights we do not hold.
+    createLeaseContainerIfNotExists: false,
+    retry: definition.retry,
     handler: definition.handler,
   });
   return definition;

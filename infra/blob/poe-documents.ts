@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
-import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
+import type { TokenCredential } from "@azure/identity";
 import {
   type BlobClient,
   type BlobGenerateSasUrlOptions,
@@ -24,6 +24,7 @@ import {
   TooLarge,
   UnacceptedType,
 } from "../../application/file-kind.ts";
+import { azureCredential, isTokenCredential } from "../identity.ts";
 
 /**
  * POE documents in a private Blob container, one blob per upload:
@@ -134,10 +135,10 @@ export class PoeDocumentStore {
     );
   }
 
-  /** In Azure: managed identity (or developer login) via DefaultAzureCredential; no keys in config. */
+  /** In Azure: the managed identity (or a developer's login) via DefaultAzureCredential; no keys in config. */
   static fromAccountUrl(
     accountUrl: string,
-    credential: TokenCredential = new DefaultAzureCredential(),
+    credential: TokenCredential = azureCredential(),
     options: PoeDocumentStoreOptions & { pipeline?: StoragePipelineOptions } = {},
   ): PoeDocumentStore {
     return new PoeDocumentStore(new BlobServiceClient(accountUrl, credential, options.pipeline), options);
@@ -151,13 +152,20 @@ export class PoeDocumentStore {
     const connectionString = env.STORAGE_CONNECTION_STRING;
     if (connectionString) return PoeDocumentStore.fromConnectionString(connectionString);
     const accountUrl = env.STORAGE_ACCOUNT_URL ?? env.STORAGE__blobServiceUri;
-    if (accountUrl) return PoeDocumentStore.fromAccountUrl(accountUrl);
+    if (accountUrl) return PoeDocumentStore.fromAccountUrl(accountUrl, azureCredential(env));
     throw new Error("Set STORAGE_CONNECTION_STRING or STORAGE_ACCOUNT_URL for POE document storage.");
   }
 
-  /** Creates the private container once; retried on the next call if it failed. */
+  /**
+   * Creates the private container once (retried on the next call if it failed). With an identity the
+   * deployment declared it and the app's role is scoped to it, so this only checks it is reachable.
+   */
   ensureContainer(): Promise<void> {
-    this.containerReady ??= this.container.createIfNotExists().then(
+    const check = () =>
+      isTokenCredential(this.service.credential)
+        ? this.container.getProperties()
+        : this.container.createIfNotExists();
+    this.containerReady ??= check().then(
       () => undefined,
       (error: unknown) => {
         this.containerReady = undefined;
@@ -499,10 +507,6 @@ function asBuffer(chunk: unknown): Buffer {
   if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   if (typeof chunk === "string") return Buffer.from(chunk, "utf8");
   throw new TypeError("The document stream must yield bytes.");
-}
-
-function isTokenCredential(credential: unknown): credential is TokenCredential {
-  return typeof (credential as TokenCredential | undefined)?.getToken === "function";
 }
 
 function isNotFound(error: unknown): boolean {

@@ -8,16 +8,24 @@ import {
   type PluginConfig,
   PluginOn,
 } from "@azure/cosmos";
+import type { TokenCredential } from "@azure/identity";
+import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { azureCredential } from "../identity.ts";
 
-export interface CosmosSettings {
-  endpoint: string;
-  key: string;
-  databaseId: string;
-}
+/**
+ * Where Cosmos DB is and how to prove who we are: the emulator's well-known key locally, a token
+ * credential (the managed identity) in Azure. Exactly one of `key` and `credential`.
+ */
+export type CosmosSettings = { endpoint: string; databaseId: string } & (
+  | { key: string; credential?: undefined }
+  | { credential: TokenCredential; key?: undefined }
+);
 
 export interface CosmosConnection {
   client: CosmosClient;
   database: Database;
+  /** How the client authenticates: "key" (emulator) or "identity" (Entra ID, data-plane RBAC). */
+  auth: "key" | "identity";
   /** Every HTTP request this client sent to Cosmos, retries and metadata reads included. */
   requests: CosmosRequestCounter;
   close(): void;
@@ -26,37 +34,79 @@ export interface CosmosConnection {
 export const DEFAULT_DATABASE_ID = "engagements";
 
 /**
- * Real Cosmos when COSMOS_ENDPOINT and COSMOS_KEY are set (database COSMOS_DATABASE, default "engagements");
- * undefined otherwise, so the caller (dev host, scripts, tests) can start the emulator and use `connectCosmos`.
- * The emulator is not imported here: it is dev tooling and stays out of the deployed build.
+ * Cosmos DB as the environment names it: COSMOS_ENDPOINT with COSMOS_KEY (the emulators) or
+ * COSMOS_ENDPOINT alone (Azure: DefaultAzureCredential, the managed identity AZURE_CLIENT_ID names);
+ * database COSMOS_DATABASE, default "engagements". Undefined without an endpoint, so the caller (dev
+ * host, scripts, tests) can start the emulator and use `connectCosmos`. The emulator is not imported
+ * here: it is dev tooling and stays out of the deployed build.
  */
 export function cosmosFromEnv(env: NodeJS.ProcessEnv = process.env): CosmosConnection | undefined {
   const { COSMOS_ENDPOINT: endpoint, COSMOS_KEY: key } = env;
-  if (!endpoint || !key) return undefined;
-  return connectCosmos({ endpoint, key, databaseId: env.COSMOS_DATABASE || DEFAULT_DATABASE_ID });
+  if (!endpoint) return undefined;
+  const databaseId = env.COSMOS_DATABASE || DEFAULT_DATABASE_ID;
+  return key
+    ? connectCosmos({ endpoint, key, databaseId })
+    : connectCosmos({ endpoint, credential: azureCredential(env), databaseId });
 }
 
-/** One code path for the emulator and real Cosmos; only certificate trust differs (see `isLoopback`). */
+/**
+ * One code path for the emulator and real Cosmos beyond this constructor: only how requests are signed
+ * (key or Entra token) and certificate trust (see `isLoopback`) differ.
+ */
 export function connectCosmos(settings: CosmosSettings): CosmosConnection {
   const requests = new CosmosRequestCounter();
   // `plugins` is marked @internal in the SDK's typings but is how the SDK itself instruments each request.
   const options: CosmosClientOptions & { plugins: PluginConfig[] } = {
     endpoint: settings.endpoint,
-    key: settings.key,
-    plugins: [requests.plugin],
+    ...(settings.key !== undefined ? { key: settings.key } : { aadCredentials: settings.credential }),
+    plugins: [requests.plugin, dependencySpans],
   };
   if (isLoopback(settings.endpoint)) {
     // The emulator's certificate is self-signed: trust it for this loopback endpoint only, never for Azure.
     options.agent = new Agent({ rejectUnauthorized: false, keepAlive: true });
   }
   const client = new CosmosClient(options);
+  if (settings.key === undefined) identityClients.add(client);
   return {
     client,
     database: client.database(settings.databaseId),
+    auth: settings.key !== undefined ? "key" : "identity",
     requests,
     close: () => client.dispose(),
   };
 }
+
+/** Clients signing with Entra tokens: they may not create databases or containers. */
+const identityClients = new WeakSet<CosmosClient>();
+
+/** A dependency span per Cosmos request (a no-op unless telemetry export is on). */
+const dependencySpans: PluginConfig = {
+  on: PluginOn.request,
+  plugin: (context, _diagnostics, next) => {
+    const operation = `${context.operationType ?? "?"} ${context.resourceType || "account"}`;
+    return trace
+      .getTracer("engagement-lifecycle-tracker")
+      .startActiveSpan(
+        `cosmos ${operation}`,
+        { kind: SpanKind.CLIENT, attributes: { "db.system": "cosmosdb", "db.operation.name": operation } },
+        async (span) => {
+          try {
+            const response = await next(context);
+            if (response.code !== undefined) span.setAttribute("db.response.status_code", response.code);
+            return response;
+          } catch (error) {
+            const code = (error as { code?: unknown }).code;
+            if (typeof code === "number") span.setAttribute("db.response.status_code", code);
+            // 404, 409 and 412 are answers the store expects (absent, raced, stale etag), not failures.
+            if (code !== 404 && code !== 409 && code !== 412) span.setStatus({ code: SpanStatusCode.ERROR });
+            throw error;
+          } finally {
+            span.end();
+          }
+        },
+      );
+  },
+};
 
 function isLoopback(endpoint: string): boolean {
   const { hostname } = new URL(endpoint);
@@ -117,27 +167,46 @@ export const EVENTS_CONTAINER: ContainerRequest = {
   },
 };
 
-/** Creates the database and the containers if they do not exist; returns references to them. */
+const byPartner = (id: string): ContainerRequest => ({ id, partitionKey: { paths: ["/partnerId"] } });
+
+/**
+ * Every container the tracker opens, with its partition key and indexing policy. The deployment
+ * template declares the same list (infra/deploy/cosmos-containers.json; test/azure checks they agree).
+ */
+export const CONTAINERS = {
+  events: EVENTS_CONTAINER,
+  pairs: {
+    ...byPartner("pairs"),
+    // Heads carry their streams' events for folding; queries filter on state and dates only.
+    indexingPolicy: {
+      indexingMode: "consistent",
+      automatic: true,
+      includedPaths: [{ path: "/*" }],
+      excludedPaths: [{ path: "/events/*" }, { path: "/tenantEvents/*" }, { path: '/"_etag"/?' }],
+    },
+  },
+  alerts: byPartner("alerts"),
+  scores: byPartner("scores"),
+  leases: { id: "leases", partitionKey: { paths: ["/id"] } },
+} as const satisfies Record<keyof CosmosContainers, ContainerRequest>;
+
+/**
+ * Returns references to the containers. With a key (the emulator) it first creates the database and
+ * the containers if they do not exist; with an identity it cannot (data-plane RBAC has no control-plane
+ * rights): the deployment created them, and a missing one fails on first use.
+ */
 export async function ensureContainers(database: Database): Promise<CosmosContainers> {
+  const entries = Object.entries(CONTAINERS) as [keyof CosmosContainers, ContainerRequest][];
+  if (identityClients.has(database.client)) {
+    return Object.fromEntries(
+      entries.map(([name, r]) => [name, database.container(r.id!)]),
+    ) as unknown as CosmosContainers;
+  }
   await database.client.databases.createIfNotExists({ id: database.id });
-  const create = async (request: ContainerRequest) =>
-    (await database.containers.createIfNotExists(request)).container;
-  const byPartner = (id: string): ContainerRequest => ({ id, partitionKey: { paths: ["/partnerId"] } });
-  const [events, pairs, alerts, scores, leases] = await Promise.all([
-    create(EVENTS_CONTAINER),
-    create({
-      ...byPartner("pairs"),
-      // Heads carry their streams' events for folding; queries filter on state and dates only.
-      indexingPolicy: {
-        indexingMode: "consistent",
-        automatic: true,
-        includedPaths: [{ path: "/*" }],
-        excludedPaths: [{ path: "/events/*" }, { path: "/tenantEvents/*" }, { path: '/"_etag"/?' }],
-      },
-    }),
-    create(byPartner("alerts")),
-    create(byPartner("scores")),
-    create({ id: "leases", partitionKey: { paths: ["/id"] } }),
-  ]);
-  return { events, pairs, alerts, scores, leases };
+  const created = await Promise.all(
+    entries.map(
+      async ([name, r]) => [name, (await database.containers.createIfNotExists(r)).container] as const,
+    ),
+  );
+  return Object.fromEntries(created) as unknown as CosmosContainers;
 }

@@ -1,0 +1,146 @@
+// The telemetry port: counters the application and its readers share (GET /api/sources reads them),
+// and the correlation scope every log line of an invocation carries. No Azure or OpenTelemetry import:
+// infra/telemetry plugs a sink in (OpenTelemetry metrics) and writes the lines.
+import { AsyncLocalStorage } from "node:async_hooks";
+
+export type CounterName = "events.accepted" | "events.duplicates" | "events.refused" | "alerts.raised";
+
+/** Dimensions of a counter; partnerId always, source where a CRM source is known, reason for refusals. */
+export type CounterAttributes = Readonly<Record<string, string>>;
+
+export interface CounterSink {
+  add(name: CounterName, value: number, attributes: CounterAttributes): void;
+}
+
+export interface CounterReading {
+  name: CounterName;
+  attributes: CounterAttributes;
+  value: number;
+}
+
+/**
+ * In-process counters since this instance started (each Functions instance counts its own; Azure
+ * Monitor sums instances through the sinks). Cheap: one map update per call.
+ */
+export class Counters {
+  readonly #values = new Map<string, CounterReading>();
+  readonly #sinks: CounterSink[] = [];
+
+  add(name: CounterName, value: number, attributes: CounterAttributes = {}): void {
+    if (!(value > 0)) return;
+    const ordered = Object.fromEntries(Object.entries(attributes).sort(([a], [b]) => a.localeCompare(b)));
+    const key = `${name}\u0000${JSON.stringify(ordered)}`;
+    const reading = this.#values.get(key);
+    if (reading) reading.value += value;
+    else this.#values.set(key, { name, attributes: ordered, value });
+    for (const sink of this.#sinks) sink.add(name, value, ordered);
+  }
+
+  /** Every reading whose attributes include all of `filter`'s. */
+  read(filter: CounterAttributes = {}): CounterReading[] {
+    return [...this.#values.values()]
+      .filter((r) => Object.entries(filter).every(([k, v]) => r.attributes[k] === v))
+      .map((r) => ({ ...r }));
+  }
+
+  /** The sum of one counter over the readings matching `filter`. */
+  total(name: CounterName, filter: CounterAttributes = {}): number {
+    return this.read(filter)
+      .filter((r) => r.name === name)
+      .reduce((sum, r) => sum + r.value, 0);
+  }
+
+  addSink(sink: CounterSink): void {
+    this.#sinks.push(sink);
+  }
+
+  reset(): void {
+    this.#values.clear();
+  }
+}
+
+/** The process's counters: one per instance, as the Functions worker runs one app per process. */
+export const counters = new Counters();
+
+// ---- correlation ----------------------------------------------------------------------------------------
+
+/** What every log line of an invocation carries; fields are added as the handler learns them. */
+export interface Correlation {
+  invocationId: string;
+  functionName: string;
+  /** The event ids the invocation handles (one for a single delivery). */
+  eventId?: string | string[];
+  /** `partner|tenant|workload` stream ids the invocation touches. */
+  pair?: string | string[];
+  [field: string]: unknown;
+}
+
+const scope = new AsyncLocalStorage<Correlation>();
+
+/** Runs `work` with a correlation scope; lines logged inside it carry its fields. */
+export function withCorrelation<T>(correlation: Correlation, work: () => T): T {
+  return scope.run(correlation, work);
+}
+
+/** The current invocation's correlation, if any. */
+export function correlation(): Correlation | undefined {
+  return scope.getStore();
+}
+
+/** Adds fields to the current scope (no-op outside one). Arrays of one collapse to the value. */
+export function annotate(fields: Partial<Omit<Correlation, "invocationId" | "functionName">>): void {
+  const current = scope.getStore();
+  if (!current) return;
+  for (const [key, value] of Object.entries(fields)) {
+    if (value === undefined) continue;
+    current[key] = Array.isArray(value) && value.length === 1 ? value[0] : value;
+  }
+}
+
+/**
+ * Event ids and stream ids of a delivery as parsed JSON (before validation: a refused delivery is
+ * correlated too). Only strings that look like ids are taken; at most 50 of each keep lines short.
+ */
+export function deliveryCorrelation(body: unknown): { eventId?: string[]; pair?: string[] } {
+  const items = (Array.isArray(body) ? body : [body]).slice(0, 500);
+  const ids = new Set<string>();
+  const pairs = new Set<string>();
+  const text = (v: unknown) => (typeof v === "string" && v.length > 0 && v.length <= 200 ? v : undefined);
+  for (const item of items) {
+    if (!item || typeof item !== "object") continue;
+    const e = item as Record<string, unknown>;
+    const id = text(e.id);
+    if (id && ids.size < 50) ids.add(id);
+    const partner = text(e.partnerid);
+    if (!partner) continue;
+    const parts = [partner, text(e.tenantid)?.toLowerCase(), text(e.workload)].filter(Boolean);
+    if (pairs.size < 50) pairs.add(parts.join("|"));
+  }
+  return {
+    ...(ids.size ? { eventId: [...ids] } : {}),
+    ...(pairs.size ? { pair: [...pairs] } : {}),
+  };
+}
+
+/** Correlation of a change-feed batch of event documents: their stream ids and event ids. */
+export function changeFeedCorrelation(documents: readonly unknown[]): {
+  eventId?: string[];
+  pair?: string[];
+} {
+  const ids = new Set<string>();
+  const pairs = new Set<string>();
+  for (const d of documents) {
+    if (!d || typeof d !== "object") continue;
+    const doc = d as { streamId?: unknown; events?: unknown };
+    if (typeof doc.streamId === "string" && pairs.size < 50) pairs.add(doc.streamId);
+    if (!Array.isArray(doc.events)) continue;
+    for (const e of doc.events) {
+      const id = (e as { id?: unknown } | null)?.id;
+      if (typeof id === "string" && ids.size < 50) ids.add(id);
+    }
+  }
+  return {
+    ...(ids.size ? { eventId: [...ids] } : {}),
+    ...(pairs.size ? { pair: [...pairs] } : {}),
+  };
+}

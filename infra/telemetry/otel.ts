@@ -1,0 +1,106 @@
+// OpenTelemetry to Azure Monitor, on only when APPLICATIONINSIGHTS_CONNECTION_STRING is set: a span per
+// invocation (requests, timer runs, change-feed batches), a dependency span per Cosmos DB request, and
+// the application's counters as metrics. Off, the API's no-op tracer and meter cost next to nothing.
+import {
+  type AzureMonitorExporterOptions,
+  AzureMonitorMetricExporter,
+  AzureMonitorTraceExporter,
+} from "@azure/monitor-opentelemetry-exporter";
+import { type Attributes, metrics, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { MeterProvider, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
+import { BatchSpanProcessor, NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
+import { type CounterName, counters } from "../../application/telemetry.ts";
+import { azureCredential } from "../identity.ts";
+import { logLine } from "./log.ts";
+
+export const TRACER_NAME = "engagement-lifecycle-tracker";
+
+export interface TelemetryHandle {
+  flush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+let started: TelemetryHandle | undefined;
+
+/**
+ * Starts export once per process. With `Authorization=AAD` in APPLICATIONINSIGHTS_AUTHENTICATION_STRING
+ * the exporters authenticate with the managed identity (the resource then refuses local auth).
+ */
+export function startTelemetry(env: NodeJS.ProcessEnv = process.env): TelemetryHandle | undefined {
+  const connectionString = env.APPLICATIONINSIGHTS_CONNECTION_STRING;
+  if (!connectionString || started) return started;
+  const options: AzureMonitorExporterOptions = { connectionString };
+  if (/Authorization=AAD/i.test(env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING ?? "")) {
+    const clientId = /ClientId=([^;]+)/i.exec(env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING ?? "")?.[1];
+    options.credential = azureCredential(clientId ? { ...env, AZURE_CLIENT_ID: clientId } : env);
+  }
+  const tracing = new NodeTracerProvider({
+    spanProcessors: [new BatchSpanProcessor(new AzureMonitorTraceExporter(options))],
+  });
+  tracing.register();
+  const metering = new MeterProvider({
+    readers: [
+      new PeriodicExportingMetricReader({
+        exporter: new AzureMonitorMetricExporter(options),
+        exportIntervalMillis: 60_000,
+      }),
+    ],
+  });
+  metrics.setGlobalMeterProvider(metering);
+  const meter = metering.getMeter(TRACER_NAME);
+  const instruments = new Map<CounterName, ReturnType<typeof meter.createCounter>>();
+  counters.addSink({
+    add(name, value, attributes) {
+      let counter = instruments.get(name);
+      if (!counter) {
+        counter = meter.createCounter(`tracker.${name}`);
+        instruments.set(name, counter);
+      }
+      counter.add(value, attributes);
+    },
+  });
+  logLine("information", "telemetry: exporting traces and metrics to Azure Monitor", {
+    entraAuth: Boolean(options.credential),
+  });
+  started = {
+    async flush() {
+      await Promise.all([tracing.forceFlush(), metering.forceFlush()]);
+    },
+    async shutdown() {
+      await Promise.all([tracing.shutdown(), metering.shutdown()]);
+      started = undefined;
+    },
+  };
+  return started;
+}
+
+export type InvocationKind = "http" | "timer" | "cosmosChangeFeed";
+
+/** Runs one invocation inside a span (SERVER for requests, CONSUMER for the feed, INTERNAL for timers). */
+export function inInvocationSpan<T>(
+  name: string,
+  kind: InvocationKind,
+  attributes: Attributes,
+  work: () => Promise<T>,
+  statusOf?: (result: T) => number | undefined,
+): Promise<T> {
+  const spanKind =
+    kind === "http" ? SpanKind.SERVER : kind === "timer" ? SpanKind.INTERNAL : SpanKind.CONSUMER;
+  return trace.getTracer(TRACER_NAME).startActiveSpan(name, { kind: spanKind, attributes }, async (span) => {
+    try {
+      const result = await work();
+      const status = statusOf?.(result);
+      if (status !== undefined) {
+        span.setAttribute("http.response.status_code", status);
+        if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+      return result;
+    } catch (error) {
+      span.recordException(error as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+}
