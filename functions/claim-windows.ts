@@ -4,6 +4,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext, Timer } from "@a
 import { z } from "zod";
 import { problemOf } from "../application/problem.ts";
 import { services } from "../application/services.ts";
+import { counters } from "../application/telemetry.ts";
 import { json, queryErrors, readerPartner } from "./http.ts";
 import { defineHttp, defineTimer } from "./registry.ts";
 
@@ -12,8 +13,18 @@ export const CLAIM_WINDOWS_SCHEDULE = process.env.CLAIM_WINDOWS_SCHEDULE ?? "0 0
 export async function claimWindowsTimer(_timer: Timer, context: InvocationContext): Promise<void> {
   const { claimWindows, clock } = await services();
   const run = await claimWindows.run(clock());
+  // One line per raised alert, correlated by its pair; then the run's totals.
+  for (const alert of run.raised) {
+    counters.add("alerts.raised", 1, { partnerId: alert.partnerId });
+    context.log(`alert raised: ${alert.code}, ${alert.threshold} day(s) left`, {
+      pair: alert.pairId,
+      alertId: alert.id,
+      delivery: alert.delivery.status,
+    });
+  }
   context.log(
     `claimWindows ${run.today}: ${run.duePairs} due pair(s), ${run.raised.length} alert(s) raised, ${run.alreadyRaised} already raised`,
+    { duePairs: run.duePairs, raised: run.raised.length, alreadyRaised: run.alreadyRaised },
   );
 }
 
