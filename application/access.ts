@@ -12,6 +12,8 @@ export interface CrmSource {
 export interface ApiKey {
   partnerId: string;
   key: string;
+  /** Who holds the key (e.g. "ops-lead"): names the recorder of events entered on the board. */
+  label?: string;
 }
 
 export interface AccessConfig {
@@ -29,6 +31,14 @@ export class Access {
 
   constructor(private readonly config: AccessConfig) {
     this.keys = config.apiKeys.map((k) => ({ digest: digest(k.key), partnerId: k.partnerId }));
+  }
+
+  /** The partner and label of an API key; an unlabelled key is named by its digest's first 8 hex digits. */
+  holderOfKey(key: string | null): { partnerId: string; label: string } | undefined {
+    const partnerId = this.partnerOfKey(key);
+    if (!partnerId || !key) return undefined;
+    const configured = this.config.apiKeys.find((k) => k.key === key)?.label;
+    return { partnerId, label: configured ?? `key-${digest(key).toString("hex").slice(0, 8)}` };
   }
 
   /**
@@ -60,7 +70,7 @@ const digest = (value: string) => createHash("sha256").update(value).digest();
 
 /**
  * Reads the access configuration from the environment (app settings in Azure, ideally Key Vault
- * references): TRACKER_SOURCES = [{"name","partnerId","secrets":[...]}], TRACKER_API_KEYS = [{"partnerId","key"}].
+ * references): TRACKER_SOURCES = [{"name","partnerId","secrets":[...]}], TRACKER_API_KEYS = [{"partnerId","key","label"?}].
  */
 export function accessFromEnv(env: NodeJS.ProcessEnv = process.env): AccessConfig {
   return {

@@ -1,13 +1,11 @@
-import { canonicalInstant } from "../domain/fold.ts";
+import { addDays, dateOf, daysBetween } from "../domain/dates.ts";
+import { type EngagementEvent, pairStreamId, tenantStreamId } from "../domain/events.ts";
+import { canonicalInstant, pairTimeline, stateOfTimeline } from "../domain/fold.ts";
 import type { PairState } from "../domain/pair-state.ts";
 import type { DocumentCollection } from "../infra/cosmos/documents.ts";
-import {
-  type PairDocument,
-  type ProjectionDocument,
-  pairDocumentId,
-  pairStateAt,
-  pairTimelineAt,
-} from "./projection.ts";
+import type { EventStore } from "../infra/event-store.ts";
+import type { PageTokens } from "./page-token.ts";
+import { type PairDocument, type ProjectionDocument, pairDocumentId, pairStateAt } from "./projection.ts";
 
 export interface PairFilters {
   stage?: string;
@@ -15,23 +13,42 @@ export interface PairFilters {
   eligibility?: string;
   claimableNow?: boolean;
   windowWithinDays?: number;
+  /** Part of the customer's name or of the tenant id, any case. */
+  search?: string;
 }
 
+/** A listed pair: STATE.md without the timeline, plus the customer's name from its tenant profile. */
+export type ListedPair = PairState & { customerName: string | null };
+
 export interface PairPage {
-  items: PairState[];
+  items: ListedPair[];
   continuationToken?: string;
 }
 
-const PAGE_SCAN = 200;
+/** What a continuation token seals: the last pair id answered (keyset paging, ORDER BY c.id). */
+interface Position {
+  after: string;
+}
+
+/** Stored fields a list reads: never the events, which a head may carry in the hundreds. */
+const LISTED = "c.id, c.tenantId, c.workload, c.state, c.customerName";
+/** Pairs re-derived per store request when a list asks for another instant than now. */
+const AS_OF_SCAN = 500;
 
 /** Answers a partner's questions about its pairs from the projection documents (point reads first). */
 export class PairQueries {
   constructor(
     private readonly docs: DocumentCollection<ProjectionDocument>,
+    private readonly store: EventStore,
     private readonly clock: () => Date,
+    private readonly tokens: PageTokens,
   ) {}
 
-  /** STATE.md for one pair at any instant, with its timeline; undefined for an unknown pair. */
+  /**
+   * STATE.md for one pair at any instant, with its timeline (the pair's and its tenant's events,
+   * read from the event store: a head keeps only what it needs to answer now); undefined for an
+   * unknown pair.
+   */
   async pair(
     partnerId: string,
     tenantId: string,
@@ -42,54 +59,176 @@ export class PairQueries {
     if (found?.doc.docType !== "pair" || found.doc.version === 0) return undefined;
     const doc = found.doc;
     const at = canonicalInstant(asOf ?? this.clock().toISOString());
-    const timeline = pairTimelineAt(doc, at);
-    return { ...pairStateAt(doc, at, timeline), timeline: timeline.map((t) => t.event) };
+    const { state, timeline } = await this.fromStreams(doc, at);
+    return { ...state, customerName: doc.customerName ?? null, timeline } as PairState;
+  }
+
+  private async fromStreams(doc: PairDocument, at: string) {
+    const [own, tenant] = await Promise.all([
+      this.store.readStream(pairStreamId(doc.partnerId, doc.tenantId, doc.workload)),
+      this.store.readStream(tenantStreamId(doc.partnerId, doc.tenantId)),
+    ]);
+    const events = (list: { event: unknown }[]) => list.map((e) => e.event as EngagementEvent);
+    const timeline = pairTimeline(events(own.events), events(tenant.events), at);
+    return {
+      state: stateOfTimeline(
+        { partnerId: doc.partnerId, tenantId: doc.tenantId, workload: doc.workload },
+        timeline,
+        at,
+      ),
+      timeline: timeline.map((t) => t.event),
+    };
   }
 
   /**
-   * The partner's pairs, newest verdicts first computed at now. Stage and status only change with
-   * events, so Cosmos filters them; eligibility, claimability and windows move with time, so they are
-   * filtered on the state re-derived now. A page scans at most PAGE_SCAN documents.
+   * A complete page of the partner's pairs in id order: every filter is a store query on the state
+   * the projection keeps current (events re-derive it, the claim-windows timer re-derives it when a
+   * window closes), so a page is never short while matches remain. `asOf` other than now re-derives
+   * each pair at that instant instead (a scan: the board's "as of" view, not its everyday list).
+   * Throws PageTokenInvalid for a token this service did not issue for this same query.
    */
   async list(
     partnerId: string,
     filters: PairFilters,
     continuationToken?: string,
     limit = 100,
+    asOf?: string,
   ): Promise<PairPage> {
-    // The partition key scopes the query; the filter says it again so isolation never rests on one option.
-    const where = ["c.partnerId = @partnerId", "c.docType = 'pair'", "c.version > 0"];
-    const params: { name: string; value: string }[] = [{ name: "@partnerId", value: partnerId }];
-    if (filters.stage) {
-      where.push("c.state.stage = @stage");
-      params.push({ name: "@stage", value: filters.stage });
-    }
-    if (filters.status) {
-      where.push("c.state.claim.status = @status");
-      params.push({ name: "@status", value: filters.status });
-    }
-    const now = canonicalInstant(this.clock().toISOString());
-    const today = now.slice(0, 10);
-    const horizon =
-      filters.windowWithinDays === undefined
-        ? undefined
-        : new Date(Date.parse(`${today}T00:00:00Z`) + filters.windowWithinDays * 86_400_000)
-            .toISOString()
-            .slice(0, 10);
-    const page = await this.docs.query(
-      partnerId,
-      `SELECT * FROM c WHERE ${where.join(" AND ")} ORDER BY c.id`,
-      params,
-      { maxItemCount: Math.min(PAGE_SCAN, Math.max(limit, 1)), continuationToken },
-    );
-    const items: PairState[] = [];
-    for (const doc of page.items as PairDocument[]) {
-      const state = pairStateAt(doc, now);
-      if (filters.eligibility && state.claim.eligibility !== filters.eligibility) continue;
-      if (filters.claimableNow !== undefined && state.claim.claimableNow !== filters.claimableNow) continue;
-      if (horizon && !state.windows.some((w) => w.closesOn <= horizon)) continue;
-      items.push(state);
-    }
-    return { items, ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}) };
+    const scope = JSON.stringify([partnerId, filters, asOf ?? null]);
+    const after = continuationToken ? this.tokens.open<Position>(scope, continuationToken).after : "";
+    const now = canonicalInstant(asOf ?? this.clock().toISOString());
+    const items = asOf
+      ? await this.scanAt(partnerId, filters, after, limit, now)
+      : await this.query(partnerId, filters, after, limit, now);
+    const last = items.at(-1);
+    const more = items.length === limit && last !== undefined;
+    return {
+      items,
+      ...(more
+        ? {
+            continuationToken: this.tokens.seal(scope, {
+              after: pairDocumentId(last.tenantId, last.workload),
+            } satisfies Position),
+          }
+        : {}),
+    };
   }
+
+  private async query(
+    partnerId: string,
+    filters: PairFilters,
+    after: string,
+    limit: number,
+    now: string,
+  ): Promise<ListedPair[]> {
+    const { where, params } = baseQuery(partnerId, filters, after);
+    const add = (clause: string, name: string, value: string | boolean | undefined) => {
+      if (value === undefined) return;
+      where.push(clause);
+      params.push({ name, value });
+    };
+    add("c.state.stage = @stage", "@stage", filters.stage);
+    add("c.state.claim.status = @status", "@status", filters.status);
+    add("c.state.claim.eligibility = @eligibility", "@eligibility", filters.eligibility);
+    add("c.state.claim.claimableNow = @claimable", "@claimable", filters.claimableNow);
+    if (filters.windowWithinDays !== undefined) {
+      // Windows are stored soonest first, so the first one decides.
+      where.push("c.state.windows[0].closesOn >= @today");
+      params.push({ name: "@today", value: now.slice(0, 10) });
+      add(
+        "c.state.windows[0].closesOn <= @horizon",
+        "@horizon",
+        addDays(now.slice(0, 10), filters.windowWithinDays),
+      );
+    }
+    const sql = `SELECT ${LISTED} FROM c WHERE ${where.join(" AND ")} ORDER BY c.id`;
+    const items: ListedPair[] = [];
+    let token: string | undefined;
+    // The store may answer short pages (or empty ones with a continuation): keep asking until the page is full.
+    do {
+      const page = await this.docs.query<Listed>(partnerId, sql, params, {
+        maxItemCount: limit - items.length,
+        ...(token ? { continuationToken: token } : {}),
+      });
+      for (const doc of page.items) items.push(current(doc, now));
+      token = page.continuationToken;
+    } while (token && items.length < limit);
+    return items.slice(0, limit);
+  }
+
+  private async scanAt(
+    partnerId: string,
+    filters: PairFilters,
+    after: string,
+    limit: number,
+    asOf: string,
+  ): Promise<ListedPair[]> {
+    const items: ListedPair[] = [];
+    let cursor = after;
+    for (;;) {
+      const { where, params } = baseQuery(partnerId, filters, cursor);
+      const page = await this.docs.query<PairDocument>(
+        partnerId,
+        `SELECT TOP ${AS_OF_SCAN} * FROM c WHERE ${where.join(" AND ")} ORDER BY c.id`,
+        params,
+        { maxItemCount: AS_OF_SCAN },
+      );
+      for (const doc of page.items) {
+        const state = await this.stateAt(doc, asOf);
+        if (!matches(state, filters, asOf)) continue;
+        items.push({ ...state, customerName: doc.customerName ?? null });
+        if (items.length === limit) return items;
+      }
+      if (page.items.length < AS_OF_SCAN) return items;
+      cursor = page.items.at(-1)!.id;
+    }
+  }
+
+  /** From the head when it can answer at `asOf`, else from the event documents. */
+  private async stateAt(doc: PairDocument, asOf: string): Promise<PairState> {
+    try {
+      return pairStateAt(doc, asOf);
+    } catch {
+      return (await this.fromStreams(doc, asOf)).state;
+    }
+  }
+}
+
+type Listed = Pick<PairDocument, "id" | "tenantId" | "workload" | "state" | "customerName">;
+
+function baseQuery(partnerId: string, filters: PairFilters, after: string) {
+  // The partition key scopes the query; the filter says it again so isolation never rests on one option.
+  const where = ["c.partnerId = @partnerId", "c.docType = 'pair'", "c.version > 0"];
+  const params: { name: string; value: string | boolean }[] = [{ name: "@partnerId", value: partnerId }];
+  if (after) {
+    where.push("c.id > @after");
+    params.push({ name: "@after", value: after });
+  }
+  const search = filters.search?.trim().toLowerCase();
+  if (search) {
+    where.push("CONTAINS(c.search, @search)");
+    params.push({ name: "@search", value: search });
+  }
+  return { where, params };
+}
+
+/** The stored state, its days left counted from now and windows already closed dropped. */
+function current(doc: Listed, now: string): ListedPair {
+  const today = dateOf(Date.parse(now));
+  const windows = doc.state.windows
+    .filter((w) => w.closesOn >= today)
+    .map((w) => ({ ...w, daysLeft: daysBetween(today, w.closesOn) }));
+  return { ...doc.state, asOf: now, windows, customerName: doc.customerName ?? null };
+}
+
+function matches(state: PairState, f: PairFilters, asOf: string): boolean {
+  if (f.stage && state.stage !== f.stage) return false;
+  if (f.status && state.claim.status !== f.status) return false;
+  if (f.eligibility && state.claim.eligibility !== f.eligibility) return false;
+  if (f.claimableNow !== undefined && state.claim.claimableNow !== f.claimableNow) return false;
+  if (f.windowWithinDays !== undefined) {
+    const horizon = addDays(asOf.slice(0, 10), f.windowWithinDays);
+    if (!state.windows.some((w) => w.closesOn <= horizon)) return false;
+  }
+  return true;
 }

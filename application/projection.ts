@@ -32,6 +32,10 @@ export interface PairDocument extends HeadDocument {
   nextAlertOn: string | null;
   /** Alert keys already raised for this pair (the timer's exactly-once record). */
   raisedAlerts: string[];
+  /** The tenant profile's customer name (the board shows and searches it); null until profiled. */
+  customerName?: string | null;
+  /** Lower-cased customer name and tenant id: what `GET /api/pairs?search=` matches with CONTAINS. */
+  search?: string;
 }
 
 export interface TenantDocument extends HeadDocument {
@@ -113,7 +117,17 @@ export function reproject(doc: PairDocument, now: Date, schedule: AlertSchedulin
     state,
     projectedAt: now.toISOString(),
     nextAlertOn: schedule.nextAlertOn(doc, state, dateOf(now.getTime()), now),
+    ...searchFields(doc.tenantId, doc.tenantEvents),
   };
+}
+
+/** The customer's name from the newest tenant profile, and the text a list search matches. */
+export function searchFields(tenantId: string, tenantEvents: readonly EngagementEvent[]) {
+  let profile: EngagementEvent | undefined;
+  for (const e of tenantEvents)
+    if (e.type === "tenant.profiled" && (!profile || Date.parse(e.time) >= Date.parse(profile.time))) profile = e;
+  const customerName = profile?.type === "tenant.profiled" ? profile.data.customerName : null;
+  return { customerName, search: `${customerName ?? ""} ${tenantId}`.toLowerCase() };
 }
 
 /** How a pair's next alert date is computed (claim-window alerts); injected so projections stay small. */

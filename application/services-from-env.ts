@@ -1,6 +1,7 @@
 import { PoeDocumentStore } from "../infra/blob/poe-documents.ts";
 import { cosmosFromEnv, ensureContainers } from "../infra/cosmos/client.ts";
 import { accessFromEnv } from "./access.ts";
+import { clockFromEnv } from "./clock.ts";
 import { type AlertWebhook, buildServices, type Services } from "./services.ts";
 
 /** Azure: Cosmos DB from COSMOS_ENDPOINT/COSMOS_KEY, Blob storage from STORAGE_CONNECTION_STRING (or identity). */
@@ -17,6 +18,8 @@ export async function servicesFromEnv(env: NodeJS.ProcessEnv = process.env): Pro
     access: accessFromEnv(env),
     ...(documents ? { documents } : {}),
     ...alertsFromEnv(env),
+    clock: clockFromEnv(env),
+    ...(env.TRACKER_PAGE_TOKEN_KEY ? { pageTokenKey: env.TRACKER_PAGE_TOKEN_KEY } : {}),
   });
 }
 

@@ -7,6 +7,7 @@ import { Access, type AccessConfig } from "./access.ts";
 import { AlertCalendar, type AlertDocument, ClaimWindows } from "./claim-windows.ts";
 import { EventRecorder } from "./event-recorder.ts";
 import { Ingestion } from "./ingestion.ts";
+import { PageTokens } from "./page-token.ts";
 import { PairQueries } from "./pair-queries.ts";
 import { PoeEvidence } from "./poe-evidence.ts";
 import type { ProjectionDocument } from "./projection.ts";
@@ -30,6 +31,8 @@ export interface Services {
   recorder: EventRecorder;
   claimWindows: ClaimWindows;
   alerts: DocumentCollection<AlertDocument>;
+  /** Seals the continuation tokens of GET /api/pairs and GET /api/alerts. */
+  pageTokens: PageTokens;
   clock: () => Date;
 }
 
@@ -44,6 +47,8 @@ export interface ServiceOptions {
   alertWebhooks?: readonly AlertWebhook[];
   alertDelivery?: Parameters<typeof deliverAlerts>[2];
   clock?: () => Date;
+  /** TRACKER_PAGE_TOKEN_KEY; random per process when absent. */
+  pageTokenKey?: string;
 }
 
 export interface AlertWebhook extends WebhookConfig {
@@ -66,6 +71,7 @@ export function buildServices(options: ServiceOptions): Services {
     options.alertDelivery,
   );
   const recorder = new EventRecorder(projections);
+  const pageTokens = new PageTokens(options.pageTokenKey);
   const scoring = new Scoring(
     new DocumentCollection<ScoreDocument>(options.containers.scores, byPartner),
     docs,
@@ -77,7 +83,8 @@ export function buildServices(options: ServiceOptions): Services {
     recorder,
     claimWindows,
     alerts,
-    pairs: new PairQueries(docs, clock),
+    pairs: new PairQueries(docs, store, clock, pageTokens),
+    pageTokens,
     projections,
     projector: new Projector(projections, scoring),
     scoring,

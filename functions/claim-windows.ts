@@ -2,6 +2,8 @@
 // and GET /api/alerts, the alerts it raised, newest first.
 import type { HttpRequest, HttpResponseInit, InvocationContext, Timer } from "@azure/functions";
 import { z } from "zod";
+import type { AlertDocument } from "../application/claim-windows.ts";
+import { PAGE_TOKEN_ERROR, PageTokenInvalid } from "../application/page-token.ts";
 import { problemOf } from "../application/problem.ts";
 import { services } from "../application/services.ts";
 import { counters } from "../application/telemetry.ts";
@@ -66,17 +68,34 @@ export async function listAlerts(request: HttpRequest): Promise<HttpResponseInit
   filter("c.tenantId = @tenantId", "@tenantId", q.tenantId?.toLowerCase());
   filter("c.workload = @workload", "@workload", q.workload);
   filter("c.delivery.status = @status", "@status", q.deliveryStatus);
-  const { alerts } = await services();
-  const page = await alerts.query(
-    caller.partnerId,
-    `SELECT * FROM c WHERE ${where.join(" AND ")} ORDER BY c.raisedAt DESC`,
-    params,
-    {
-      maxItemCount: q.limit ?? 100,
-      ...(q.continuationToken ? { continuationToken: q.continuationToken } : {}),
-    },
-  );
-  return json(200, page);
+  const { alerts, pageTokens } = await services();
+  // The store's continuation travels sealed: opaque to the client, refused when altered or reused
+  // for another partner or filter.
+  const { limit, continuationToken, ...filters } = q;
+  const scope = JSON.stringify(["alerts", caller.partnerId, filters]);
+  let storeToken: string | undefined;
+  if (continuationToken) {
+    try {
+      storeToken = pageTokens.open<{ c: string }>(scope, continuationToken).c;
+    } catch (error) {
+      if (error instanceof PageTokenInvalid)
+        return problemOf("invalid-request", { errors: [PAGE_TOKEN_ERROR] });
+      throw error;
+    }
+  }
+  const sql = `SELECT * FROM c WHERE ${where.join(" AND ")} ORDER BY c.raisedAt DESC`;
+  const items: AlertDocument[] = [];
+  let next = storeToken;
+  // Keep asking until the page is full: a short page never hides alerts further on.
+  do {
+    const page = await alerts.query(caller.partnerId, sql, params, {
+      maxItemCount: (limit ?? 100) - items.length,
+      ...(next ? { continuationToken: next } : {}),
+    });
+    items.push(...page.items);
+    next = page.continuationToken;
+  } while (next && items.length < (limit ?? 100));
+  return json(200, { items, ...(next ? { continuationToken: pageTokens.seal(scope, { c: next }) } : {}) });
 }
 
 defineTimer({ name: "claimWindows", schedule: CLAIM_WINDOWS_SCHEDULE, handler: claimWindowsTimer });

@@ -7,6 +7,9 @@ import "./claim-windows.ts";
 import "./designations.ts";
 import "./health.ts";
 import "./openapi.ts";
+import "./board.ts";
+import "./recorded-events.ts";
+import "./imports.ts";
 import "./projector.ts";
 
 export { definitions } from "./registry.ts";

@@ -1,6 +1,7 @@
 // GET /api/pairs and GET /api/pairs/{tenantId}/{workload}: a partner's pairs and their verdicts.
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import { z } from "zod";
+import { PAGE_TOKEN_ERROR, PageTokenInvalid } from "../application/page-token.ts";
 import { problemOf } from "../application/problem.ts";
 import { services } from "../application/services.ts";
 import { json, notFound, queryErrors, readerPartner } from "./http.ts";
@@ -24,8 +25,12 @@ export const PairListQuery = z.object({
     .optional(),
   claimableNow: z.enum(["true", "false"]).optional(),
   windowWithinDays: z.coerce.number().int().min(0).max(3660).optional(),
+  /** Part of the customer's name or of the tenant id, any case. */
+  search: z.string().max(200).optional(),
+  /** Re-derive every pair at this instant instead of now (the board's "as of" view). */
+  asOf: instant.optional(),
   limit: z.coerce.number().int().min(1).max(200).optional(),
-  continuationToken: z.string().optional(),
+  continuationToken: z.string().max(2000).optional(),
 });
 
 export async function listPairs(request: HttpRequest): Promise<HttpResponseInit> {
@@ -33,15 +38,21 @@ export async function listPairs(request: HttpRequest): Promise<HttpResponseInit>
   if ("response" in caller) return caller.response;
   const query = PairListQuery.safeParse(Object.fromEntries(request.query.entries()));
   if (!query.success) return problemOf("invalid-request", { errors: queryErrors(query.error) });
-  const { limit, continuationToken, claimableNow, ...filters } = query.data;
+  const { limit, continuationToken, claimableNow, asOf, ...filters } = query.data;
   const { pairs } = await services();
-  const page = await pairs.list(
-    caller.partnerId,
-    { ...filters, ...(claimableNow ? { claimableNow: claimableNow === "true" } : {}) },
-    continuationToken,
-    limit,
-  );
-  return json(200, page);
+  try {
+    const page = await pairs.list(
+      caller.partnerId,
+      { ...filters, ...(claimableNow ? { claimableNow: claimableNow === "true" } : {}) },
+      continuationToken,
+      limit,
+      asOf,
+    );
+    return json(200, page);
+  } catch (error) {
+    if (error instanceof PageTokenInvalid) return problemOf("invalid-request", { errors: [PAGE_TOKEN_ERROR] });
+    throw error;
+  }
 }
 
 export async function getPair(request: HttpRequest): Promise<HttpResponseInit> {

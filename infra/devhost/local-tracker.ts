@@ -1,7 +1,7 @@
 // The whole tracker on this machine: emulators (or the real services named in the environment),
 // the application services, and the dev host serving the same function definitions as Azure.
-import { randomBytes } from "node:crypto";
-import type { AccessConfig } from "../../application/access.ts";
+import { type AccessConfig, accessFromEnv } from "../../application/access.ts";
+import { clockFromEnv } from "../../application/clock.ts";
 import {
   buildServices,
   installServices,
@@ -15,6 +15,7 @@ import { pollChangeFeed } from "../cosmos/change-feed.ts";
 import { connectCosmos, cosmosFromEnv, ensureContainers } from "../cosmos/client.ts";
 import { startAzurite } from "../emulators/azurite.ts";
 import { startCosmosEmulator } from "../emulators/cosmos.ts";
+import { blobFolder, clearData, loadIdentity, lockDataFolder, publishHost } from "./data-folder.ts";
 import { startDevHost } from "./server.ts";
 
 export interface LocalTrackerOptions {
@@ -33,6 +34,13 @@ export interface LocalTrackerOptions {
   quiet?: boolean;
   alertWebhooks?: ServiceOptions["alertWebhooks"];
   alertDelivery?: ServiceOptions["alertDelivery"];
+  /**
+   * Keep documents, blobs and the dev identity in this folder (see data-folder.ts), so what was
+   * acknowledged survives a restart, even after kill -9. Default: everything in memory.
+   */
+  dataDir?: string;
+  /** With dataDir: delete the stored documents and blobs first (the identity stays). */
+  fresh?: boolean;
 }
 
 export interface LocalTracker {
@@ -45,6 +53,13 @@ export interface LocalTracker {
   /** Blob storage's connection string (Azurite's when it was started here). */
   blobConnectionString: string;
   usingEmulators: { cosmos: boolean; blob: boolean };
+  /** The emulator's endpoint and key (or the real account's endpoint), for scripts run beside the host. */
+  cosmos: { endpoint: string; key: string; databaseId: string };
+  dataDir?: string;
+  /** Documents the Cosmos emulator loaded from the data folder at start. */
+  loadedDocuments: number;
+  /** Every partner that can post (the dev partner first), as configured. */
+  partners: string[];
   /** Resolves when the change-feed projector has caught up with everything appended so far. */
   drainChangeFeed(): Promise<void>;
   stop(): Promise<void>;
@@ -53,20 +68,37 @@ export interface LocalTracker {
 export async function startLocalTracker(options: LocalTrackerOptions = {}): Promise<LocalTracker> {
   const env = options.env ?? process.env;
   const stops: (() => Promise<void>)[] = [];
-  const partnerId = options.partnerId ?? env.DEV_PARTNER_ID ?? "4811223";
-  const webhookSecret =
-    options.webhookSecret ?? env.DEV_WEBHOOK_SECRET ?? `whsec_${randomBytes(24).toString("base64")}`;
-  const apiKey = options.apiKey ?? env.DEV_API_KEY ?? randomBytes(18).toString("base64url");
+  const { dataDir } = options;
+  if (dataDir) {
+    const unlock = lockDataFolder(dataDir);
+    stops.push(async () => unlock());
+    if (options.fresh) clearData(dataDir);
+  }
+  const identity = loadIdentity(dataDir, env);
+  const partnerId = options.partnerId ?? identity.partnerId;
+  const webhookSecret = options.webhookSecret ?? identity.webhookSecret;
+  const apiKey = options.apiKey ?? identity.apiKey;
+  // TRACKER_NOW moves the business clock (e.g. to the 2025 the shared scenarios were written for).
+  const clock = options.clock ?? clockFromEnv(env);
   try {
     let cosmos = cosmosFromEnv(env);
     let cosmosPid: number | undefined;
+    let loadedDocuments = 0;
+    let cosmosSettings = {
+      endpoint: env.COSMOS_ENDPOINT ?? "",
+      key: env.COSMOS_KEY ?? "",
+      databaseId: env.COSMOS_DATABASE || "engagements",
+    };
     if (!cosmos) {
       const emulator = await startCosmosEmulator({
         separateProcess: options.cosmosInSeparateProcess ?? false,
+        ...(dataDir ? { dataDir } : {}),
       });
       stops.push(() => emulator.stop());
       cosmosPid = emulator.pid;
-      cosmos = connectCosmos({ endpoint: emulator.endpoint, key: emulator.key, databaseId: "engagements" });
+      loadedDocuments = emulator.loaded;
+      cosmosSettings = { endpoint: emulator.endpoint, key: emulator.key, databaseId: "engagements" };
+      cosmos = connectCosmos(cosmosSettings);
     }
     const connection = cosmos;
     stops.push(async () => connection.close());
@@ -75,16 +107,22 @@ export async function startLocalTracker(options: LocalTrackerOptions = {}): Prom
     const blobFromEnv = Boolean(env.STORAGE_CONNECTION_STRING);
     let blobConnectionString = env.STORAGE_CONNECTION_STRING ?? "";
     if (!blobFromEnv) {
-      const azurite = await startAzurite();
+      const azurite = await startAzurite(dataDir ? { location: blobFolder(dataDir) } : {});
       stops.push(() => azurite.stop());
       blobConnectionString = azurite.connectionString;
     }
     const documents = PoeDocumentStore.fromConnectionString(blobConnectionString);
     await documents.ensureContainer();
 
+    // TRACKER_SOURCES / TRACKER_API_KEYS as in Azure, beside the dev partner.
+    const configured = accessFromEnv(env);
     const access: AccessConfig = {
-      sources: [{ name: "dev-crm", partnerId, secrets: [webhookSecret] }, ...(options.access?.sources ?? [])],
-      apiKeys: [{ partnerId, key: apiKey }, ...(options.access?.apiKeys ?? [])],
+      sources: [
+        { name: "dev-crm", partnerId, secrets: [webhookSecret] },
+        ...configured.sources,
+        ...(options.access?.sources ?? []),
+      ],
+      apiKeys: [{ partnerId, key: apiKey }, ...configured.apiKeys, ...(options.access?.apiKeys ?? [])],
     };
     const services = buildServices({
       cosmos: connection,
@@ -94,7 +132,8 @@ export async function startLocalTracker(options: LocalTrackerOptions = {}): Prom
       ...alertsFromEnv(env),
       ...(options.alertWebhooks ? { alertWebhooks: options.alertWebhooks } : {}),
       ...(options.alertDelivery ? { alertDelivery: options.alertDelivery } : {}),
-      ...(options.clock ? { clock: options.clock } : {}),
+      clock,
+      ...(env.TRACKER_PAGE_TOKEN_KEY ? { pageTokenKey: env.TRACKER_PAGE_TOKEN_KEY } : {}),
     });
     installServices(services);
 
@@ -103,7 +142,7 @@ export async function startLocalTracker(options: LocalTrackerOptions = {}): Prom
       definitions: definitions(),
       port: options.port ?? 0,
       enableTimers: options.enableTimers ?? true,
-      ...(options.clock ? { clock: options.clock } : {}),
+      clock,
       changeFeed: {
         poll: (deliver) => {
           const poller = pollChangeFeed(containers.events, (docs) => deliver(docs), {
@@ -118,6 +157,16 @@ export async function startLocalTracker(options: LocalTrackerOptions = {}): Prom
       ...(options.quiet ? { log: () => {} } : {}),
     });
     stops.push(() => host.stop());
+    if (dataDir) {
+      const unpublish = publishHost(dataDir, {
+        pid: process.pid,
+        url: host.url,
+        identity: { partnerId, webhookSecret, apiKey },
+        cosmos: cosmosSettings,
+        blobConnectionString,
+      });
+      stops.push(async () => unpublish());
+    }
     return {
       url: host.url,
       partnerId,
@@ -127,6 +176,10 @@ export async function startLocalTracker(options: LocalTrackerOptions = {}): Prom
       ...(cosmosPid !== undefined ? { cosmosPid } : {}),
       blobConnectionString,
       usingEmulators: { cosmos: cosmosPid !== undefined, blob: !blobFromEnv },
+      cosmos: cosmosSettings,
+      ...(dataDir ? { dataDir } : {}),
+      loadedDocuments,
+      partners: [...new Set(access.sources.map((s) => s.partnerId))],
       drainChangeFeed: async () => {
         await Promise.all(pollers.map((p) => p.drain()));
       },

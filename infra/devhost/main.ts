@@ -1,8 +1,59 @@
 // `npm start`: the tracker on embedded defaults. Emulators start in-process (Cosmos) and as a child
-// (Azurite) unless COSMOS_ENDPOINT/COSMOS_KEY and STORAGE_CONNECTION_STRING name real services.
-import { startLocalTracker } from "./local-tracker.ts";
+// (Azurite) unless COSMOS_ENDPOINT/COSMOS_KEY and STORAGE_CONNECTION_STRING name real services. Their data
+// lives in the data folder (.tracker/ or TRACKER_DATA_DIR); `npm start -- --fresh` starts it empty.
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { DataFolderInUse, dataFolderFromEnv, freshRequested } from "./data-folder.ts";
 
-const tracker = await startLocalTracker({ port: Number(process.env.PORT ?? 7071) });
+const port = Number(process.env.PORT ?? 7071);
+const dataDir = dataFolderFromEnv();
+const fresh = freshRequested(process.argv.slice(2));
+
+function fail(line: string): never {
+  console.error(line);
+  process.exit(2);
+}
+
+// Fail before loading anything when the port is taken: one line, not a stack.
+await new Promise<void>((resolve) => {
+  const probe = createServer();
+  probe.once("error", (error: NodeJS.ErrnoException) =>
+    fail(
+      error.code === "EADDRINUSE"
+        ? `Port ${port} is already in use (another npm start?); set PORT to use another.`
+        : `Cannot listen on port ${port}: ${error.message}`,
+    ),
+  );
+  probe.listen(port, "127.0.0.1", () => probe.close(() => resolve()));
+});
+
+// The @azure/functions package says it is not inside the Azure host ("test mode"), once per function;
+// here that is the point, so those lines are dropped while the functions load.
+const { log, warn, debug } = console;
+const packageNoise =
+  /^(WARNING: Skipping call to|WARNING: Failed to detect the Azure Functions runtime|HTTP streaming enabled)/;
+const quiet =
+  (print: (...args: unknown[]) => void) =>
+  (...args: unknown[]) => {
+    if (typeof args[0] !== "string" || !packageNoise.test(args[0])) print(...args);
+  };
+console.log = quiet(log);
+console.warn = quiet(warn);
+console.debug = quiet(debug);
+const { startLocalTracker } = await import("./local-tracker.ts");
+console.log = log;
+console.warn = warn;
+console.debug = debug;
+
+const started = performance.now();
+const tracker = await startLocalTracker({ port, dataDir, fresh }).catch((error: NodeJS.ErrnoException) => {
+  if (error instanceof DataFolderInUse) fail(`${error.message}; stop it first or set TRACKER_DATA_DIR.`);
+  if (error.code === "EADDRINUSE")
+    fail(`Port ${port} is already in use (another npm start?); set PORT to use another.`);
+  throw error;
+});
+const seconds = ((performance.now() - started) / 1000).toFixed(1);
+
 const sample = JSON.stringify({
   specversion: "1.0",
   id: "evt-1001",
@@ -13,13 +64,16 @@ const sample = JSON.stringify({
   tenantid: "6f1c2a9e-3c4b-4f1e-9a51-2b7c0d9e8f10",
   data: { customerName: "Contoso", segment: "commercial", publicSector: false, country: "US" },
 });
+const others = tracker.partners.filter((p) => p !== tracker.partnerId);
 console.log(`
-Engagement lifecycle tracker is running at ${tracker.url}/api
-  Cosmos DB:  ${tracker.usingEmulators.cosmos ? "local emulator (in memory)" : "COSMOS_ENDPOINT"}
-  Blob:       ${tracker.usingEmulators.blob ? "Azurite (in memory)" : "STORAGE_CONNECTION_STRING"}
+Engagement lifecycle tracker is running at ${tracker.url}/api   (started in ${seconds} s)
+  data folder:  ${dataDir}${fresh ? "   (--fresh: started empty)" : ""}
+  Cosmos DB:    ${tracker.usingEmulators.cosmos ? `emulator at ${tracker.cosmos.endpoint}, ${tracker.loadedDocuments} documents loaded from cosmos.journal` : `${tracker.cosmos.endpoint} (COSMOS_ENDPOINT)`}
+  Blob:         ${tracker.usingEmulators.blob ? `Azurite at ${tracker.blobConnectionString.match(/BlobEndpoint=([^;]+)/)?.[1]}, blobs in ${join(dataDir, "blobs")}` : "STORAGE_CONNECTION_STRING"}
   partner id:      ${tracker.partnerId}        (DEV_PARTNER_ID)
   webhook secret:  ${tracker.webhookSecret}   (DEV_WEBHOOK_SECRET)
   API key:         ${tracker.apiKey}   (DEV_API_KEY)
+  kept in ${join(dataDir, "identity.json")}${others.length ? `\n  also configured (TRACKER_SOURCES): ${others.join(", ")}` : ""}
 
 Post an event (signed per Standard Webhooks):
   body='${sample}'
@@ -29,12 +83,15 @@ Post an event (signed per Standard Webhooks):
     -H "webhook-id: $id" -H "webhook-timestamp: $ts" -H "webhook-signature: v1,$sig" -d "$body"
 Read your pairs:
   curl -s ${tracker.url}/api/pairs -H 'x-api-key: ${tracker.apiKey}'
-Load the shared scenarios:  TRACKER_URL=${tracker.url} DEV_WEBHOOK_SECRET='${tracker.webhookSecret}' DEV_API_KEY='${tracker.apiKey}' npm run demo
+Against this running service: npm run demo | npm run claim-windows -- --now <instant> | npm run rebuild
 `);
 
+let stopping = false;
 const shutdown = async () => {
+  if (stopping) process.exit(130); // a second Ctrl-C: do not wait
+  stopping = true;
   await tracker.stop();
   process.exit(0);
 };
-process.once("SIGINT", shutdown);
-process.once("SIGTERM", shutdown);
+process.on("SIGINT", shutdown);
+process.on("SIGTERM", shutdown);

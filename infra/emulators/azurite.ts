@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { rmSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { stopChild } from "./child.ts";
 
 /** Azurite's documented, public development account (not a secret). */
@@ -19,10 +20,12 @@ export interface RunningAzurite {
 
 const STARTUP_TIMEOUT_MS = 30_000;
 
-function blobServerScript(): string {
-  // Resolve the package's own blob entry point rather than relying on a .bin shim being on PATH.
-  const require = createRequire(import.meta.url);
-  return join(dirname(require.resolve("azurite/package.json")), "dist", "src", "blob", "main.js");
+export interface AzuriteOptions {
+  /**
+   * Keep blobs in this folder (Azurite's `--location`); every write is on disk before it is answered
+   * (see azurite-child.ts). Default: in memory, gone when Azurite stops.
+   */
+  location?: string;
 }
 
 /**
@@ -30,30 +33,40 @@ function blobServerScript(): string {
  * Port 0 lets the OS pick; Azurite prints the port it actually bound, which we read back,
  * so there is no window in which another process can take a port we probed.
  */
-export async function startAzurite(): Promise<RunningAzurite> {
-  const location = await mkdtemp(join(tmpdir(), "azurite-"));
+export async function startAzurite(options: AzuriteOptions = {}): Promise<RunningAzurite> {
+  const onDisk = options.location !== undefined;
+  // In memory, Azurite refuses --location; a temp cwd catches anything it still writes.
+  const location = options.location ?? (await mkdtemp(join(tmpdir(), "azurite-")));
+  await mkdir(location, { recursive: true });
+  const removeLocation = onDisk ? async () => {} : () => rm(location, { recursive: true, force: true });
+  const require = createRequire(import.meta.url);
+  const tsx = pathToFileURL(require.resolve("tsx")).href;
   const child = spawn(
     process.execPath,
     [
-      blobServerScript(),
+      "--import",
+      tsx,
+      fileURLToPath(new URL("./azurite-child.ts", import.meta.url)),
       "--blobHost",
       "127.0.0.1",
       "--blobPort",
       "0",
-      "--inMemoryPersistence",
+      ...(onDisk ? ["--location", location] : ["--inMemoryPersistence"]),
       "--skipApiVersionCheck",
       "--disableTelemetry",
       "--silent",
     ],
-    // Azurite refuses --location with --inMemoryPersistence; a temp cwd catches anything it still writes.
-    { cwd: location, stdio: ["ignore", "pipe", "pipe"] },
+    // The IPC channel is the child's lifeline: it exits when the channel closes (see azurite-child.ts).
+    { cwd: location, stdio: ["ignore", "pipe", "pipe", "ipc"] },
   );
+  // The channel must not keep this process alive on its own.
+  child.channel?.unref();
 
   // If our process dies without calling stop() (a crash, an uncaught error), take Azurite with it
   // instead of leaving an orphan listening on a port with a temp folder behind.
   const killOnExit = () => {
     child.kill("SIGKILL");
-    rmSync(location, { recursive: true, force: true });
+    if (!onDisk) rmSync(location, { recursive: true, force: true });
   };
   process.once("exit", killOnExit);
 
@@ -64,7 +77,7 @@ export async function startAzurite(): Promise<RunningAzurite> {
   } catch (error) {
     process.off("exit", killOnExit);
     await stopChild(child);
-    await rm(location, { recursive: true, force: true });
+    await removeLocation();
     throw error;
   }
 
@@ -81,7 +94,7 @@ export async function startAzurite(): Promise<RunningAzurite> {
       stopped ??= (async () => {
         process.off("exit", killOnExit);
         await stopChild(child);
-        await rm(location, { recursive: true, force: true });
+        await removeLocation();
       })();
       return stopped;
     },

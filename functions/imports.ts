@@ -1,0 +1,52 @@
+// POST /api/imports: an NDJSON export from the board's Import view. `?dryRun=true` answers the
+// verdicts the file gives (the evaluator's code) and stores nothing; without it the file is stored.
+// Either way a file with a bad line is refused whole, each bad line named.
+import type { HttpRequest, HttpResponseInit } from "@azure/functions";
+import { checkLines, dryRun, storeImport } from "../application/import-file.ts";
+import { problemOf } from "../application/problem.ts";
+import { services } from "../application/services.ts";
+import { canonicalInstant } from "../domain/fold.ts";
+import { BodyTooLarge, json, readerPartner, readText } from "./http.ts";
+import { defineHttp } from "./registry.ts";
+
+const MAX_IMPORT_BYTES = 8 * 1024 * 1024;
+
+export async function postImport(request: HttpRequest): Promise<HttpResponseInit> {
+  const caller = await readerPartner(request);
+  if ("response" in caller) return caller.response;
+  const dry = request.query.get("dryRun");
+  if (dry !== null && dry !== "true" && dry !== "false")
+    return problemOf("invalid-request", {
+      errors: [{ path: "$.query.dryRun", message: "expected true or false" }],
+    });
+  let text: string;
+  try {
+    text = await readText(request, MAX_IMPORT_BYTES);
+  } catch (error) {
+    if (error instanceof BodyTooLarge)
+      return problemOf("payload-too-large", { detail: "An import is at most 8 MiB." });
+    throw error;
+  }
+  const checked = checkLines(text, caller.partnerId);
+  if (!checked.ok) {
+    return problemOf("invalid-event", {
+      detail: `${new Set(checked.errors.map((e) => e.line)).size} line(s) are not valid events; nothing was stored.`,
+      errors: checked.errors.map((e) => ({
+        path: `$.lines[${e.line}]${e.path.slice(1)}`,
+        line: e.line,
+        message: e.message,
+      })),
+    });
+  }
+  const { ingestion, clock } = await services();
+  if (dry === "true") {
+    const asOf = canonicalInstant(clock().toISOString());
+    return json(200, { events: checked.events.length, asOf, pairs: await dryRun(text, asOf) });
+  }
+  return json(201, {
+    events: checked.events.length,
+    ...(await storeImport(ingestion, checked.events, caller.partnerId)),
+  });
+}
+
+defineHttp({ name: "imports", route: "imports", methods: ["POST"], handler: postImport });

@@ -1,0 +1,61 @@
+// POST /api/recorded-events: events a partner records by hand on the board, authenticated by the
+// partner's API key (not a webhook signature) and stored exactly like a CRM's.
+import type { HttpRequest, HttpResponseInit } from "@azure/functions";
+import { StreamBusy } from "../application/event-recorder.ts";
+import { principalOf, recordByHand } from "../application/hand-recorded.ts";
+import { problemOf } from "../application/problem.ts";
+import { services } from "../application/services.ts";
+import { BodyTooLarge, json, readText } from "./http.ts";
+import { defineHttp } from "./registry.ts";
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export async function postRecordedEvents(request: HttpRequest): Promise<HttpResponseInit> {
+  const { access, ingestion } = await services();
+  const holder = access.holderOfKey(request.headers.get("x-api-key"));
+  if (!holder) {
+    return problemOf(
+      "unauthorized",
+      { detail: "Send the partner's API key in the x-api-key header." },
+      { headers: { "www-authenticate": 'ApiKey header="x-api-key"' } },
+    );
+  }
+  const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  if (type !== "application/json" && !type.startsWith("application/cloudevents")) {
+    return problemOf("unsupported-media-type", { detail: "Send application/json." });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readText(request, MAX_BODY_BYTES));
+  } catch (error) {
+    if (error instanceof BodyTooLarge)
+      return problemOf("payload-too-large", { detail: "A delivery is at most 1 MiB." });
+    return problemOf("invalid-request", {
+      detail: "The body is not JSON.",
+      errors: [{ path: "$", message: (error as Error).message }],
+    });
+  }
+  const person = principalOf(request.headers);
+  const who = person
+    ? { kind: "entra" as const, name: person }
+    : { kind: "key" as const, name: holder.label };
+  try {
+    const outcome = await recordByHand(ingestion, parsed, holder.partnerId, who);
+    if (outcome.kind === "invalid") return problemOf("invalid-event", { errors: outcome.errors });
+    if (outcome.kind === "forbidden") return problemOf("forbidden-partner", { errors: outcome.errors });
+    const { kind: _kind, ...result } = outcome;
+    return json(result.accepted > 0 ? 201 : 202, result);
+  } catch (error) {
+    if (error instanceof StreamBusy) {
+      return problemOf("unavailable", { detail: error.message }, { headers: { "retry-after": "1" } });
+    }
+    throw error;
+  }
+}
+
+defineHttp({
+  name: "recordedEvents",
+  route: "recorded-events",
+  methods: ["POST"],
+  handler: postRecordedEvents,
+});
