@@ -14,6 +14,7 @@ import type { ProjectionDocument } from "./projection.ts";
 import { Projections } from "./projections.ts";
 import { Projector } from "./projector.ts";
 import { type ScoreDocument, Scoring } from "./scoring.ts";
+import { countIngestion } from "./telemetry.ts";
 
 /** Everything the function handlers call, wired once per process (the composition root). */
 export interface Services {
@@ -79,7 +80,7 @@ export function buildServices(options: ServiceOptions): Services {
   );
   return {
     access: new Access(options.access),
-    ingestion: new Ingestion(recorder),
+    ingestion: countIngestion(new Ingestion(recorder)),
     recorder,
     claimWindows,
     alerts,

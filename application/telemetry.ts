@@ -144,3 +144,31 @@ export function changeFeedCorrelation(documents: readonly unknown[]): {
     ...(pairs.size ? { pair: [...pairs] } : {}),
   };
 }
+
+// ---- ingestion ------------------------------------------------------------------------------------------
+
+interface Ingests<O> {
+  ingest(body: unknown, partnerId: string): Promise<O>;
+}
+type IngestResult = { kind: "accepted"; accepted: number; duplicates: number } | { kind: string };
+
+/**
+ * Counts what every ingestion path (CRM deliveries, the board, imports) accepted, found duplicate or
+ * refused, and puts the delivery's event ids and pairs on the invocation's log lines.
+ */
+export function countIngestion<O extends IngestResult, T extends Ingests<O>>(ingestion: T): T {
+  const inner = ingestion.ingest.bind(ingestion);
+  ingestion.ingest = async (body: unknown, partnerId: string): Promise<O> => {
+    annotate(deliveryCorrelation(body));
+    const outcome = await inner(body, partnerId);
+    if ("accepted" in outcome) {
+      counters.add("events.accepted", outcome.accepted, { partnerId });
+      counters.add("events.duplicates", outcome.duplicates, { partnerId });
+    } else {
+      const events = Array.isArray(body) ? body.length : 1;
+      counters.add("events.refused", events, { partnerId, reason: outcome.kind });
+    }
+    return outcome;
+  };
+  return ingestion;
+}

@@ -113,15 +113,24 @@ export function guardHttp(name: string, handler: HttpFunction): HttpFunction {
         "http",
         { "http.request.method": request.method, "url.path": path },
         async () => {
+          const started = performance.now();
+          let response: HttpResponseInit;
           try {
-            return (await handler(request, context)) ?? {};
+            response = (await handler(request, context)) ?? {};
           } catch (error) {
             context.error(`${request.method} ${path} failed:`, error);
-            return problemOf("internal", {
+            response = problemOf("internal", {
               detail: "The function failed; the log has the details under this invocationId.",
               invocationId: hostContext.invocationId,
             });
           }
+          // One line per request, carrying what the handler learnt (event ids, pairs) on the way.
+          const status = response.status ?? 200;
+          context.log(`${request.method} ${path} -> ${status}`, {
+            status,
+            ms: Math.round(performance.now() - started),
+          });
+          return response;
         },
         (response) => (response as { status?: number }).status ?? 200,
       ),
