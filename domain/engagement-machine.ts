@@ -70,6 +70,26 @@ export const eligibilityGuards = {
 export type EligibilityGuard = keyof typeof eligibilityGuards;
 export const ELIGIBILITY_GUARDS = Object.keys(eligibilityGuards) as EligibilityGuard[];
 
+/** STATE.md's eligibility order: the first guard that holds decides; the machine is built from it. */
+export const ELIGIBILITY_ORDER: readonly { guard?: EligibilityGuard; target: string }[] = [
+  { guard: "excludedSegment", target: "excluded" },
+  { guard: "retiredWorkload", target: "notClaimable" },
+  { guard: "recentWorkOnUsageOnlyWorkload", target: "usageRecognition" },
+  { guard: "recentWork", target: "usageIncentive" },
+  { guard: "managedServices", target: "usageRecognition" },
+  { target: "notClaimable" },
+];
+
+/**
+ * The eligibility state the machine would enter for these facts (ELIGIBILITY_ORDER, no XState): used
+ * for eligibility at earlier dates (the history), where running the machine per date would cost more.
+ */
+export function decideEligibility(facts: PairFacts, request: VerdictRequest): string {
+  for (const step of ELIGIBILITY_ORDER)
+    if (step.guard === undefined || eligibilityGuards[step.guard](facts, request)) return step.target;
+  return "notClaimable";
+}
+
 const eligibilityGuard =
   (name: EligibilityGuard) =>
   ({ context, event }: { context: MachineContext; event: MachineEvent }) =>
@@ -214,14 +234,9 @@ export const engagementMachine = setup({
     eligibility: {
       initial: "undecided",
       on: {
-        "verdict.requested": [
-          { guard: "excludedSegment", target: ".excluded" },
-          { guard: "retiredWorkload", target: ".notClaimable" },
-          { guard: "recentWorkOnUsageOnlyWorkload", target: ".usageRecognition" },
-          { guard: "recentWork", target: ".usageIncentive" },
-          { guard: "managedServices", target: ".usageRecognition" },
-          { target: ".notClaimable" },
-        ],
+        "verdict.requested": ELIGIBILITY_ORDER.map((step) =>
+          step.guard ? { guard: step.guard, target: `.${step.target}` } : { target: `.${step.target}` },
+        ),
       },
       states: { undecided: {}, excluded: {}, notClaimable: {}, usageIncentive: {}, usageRecognition: {} },
     },

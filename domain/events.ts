@@ -242,7 +242,11 @@ export const EventVoided = z
   })
   .superRefine((e, ctx) => {
     if (e.workload !== undefined && e.tenantid === undefined)
-      ctx.addIssue({ code: "custom", path: ["tenantid"], message: "a void of a pair event names the tenant too" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["tenantid"],
+        message: "a void of a pair event names the tenant too",
+      });
     if (e.data.voidedSource === e.source && e.data.voidedId === e.id)
       ctx.addIssue({ code: "custom", path: ["data", "voidedId"], message: "an event cannot void itself" });
   });
@@ -302,10 +306,16 @@ export type StreamKind = "pair" | "tenant" | "partner";
  * The kind of stream an event belongs to. A void (`event.voided`) belongs to the stream its
  * attributes name, so pass the event itself for it; by type alone a void reads as a pair event.
  */
-export function streamKindOf(typeOrEvent: string | { type: string; tenantid?: unknown; workload?: unknown }): StreamKind {
+export function streamKindOf(
+  typeOrEvent: string | { type: string; tenantid?: unknown; workload?: unknown },
+): StreamKind {
   if (typeof typeOrEvent !== "string") {
     if (typeOrEvent.type === EVENT_VOIDED)
-      return typeOrEvent.workload !== undefined ? "pair" : typeOrEvent.tenantid !== undefined ? "tenant" : "partner";
+      return typeOrEvent.workload !== undefined
+        ? "pair"
+        : typeOrEvent.tenantid !== undefined
+          ? "tenant"
+          : "partner";
     return streamKindOf(typeOrEvent.type);
   }
   if (TENANT_TYPES.has(typeOrEvent)) return "tenant";

@@ -40,6 +40,9 @@ export interface EligibleWork {
   readonly date: CalendarDate;
   readonly lastDay: CalendarDate;
   readonly timeMs: number;
+  /** The event that recorded it, (source, id). */
+  readonly source: string;
+  readonly id: string;
 }
 
 export interface Anomaly {
@@ -56,6 +59,8 @@ export interface Acknowledgement {
   readonly workloads: readonly string[];
   readonly format: string;
   readonly signer: { readonly name: string; readonly title?: string; readonly email?: string };
+  readonly source: string;
+  readonly id: string;
 }
 
 export interface PoeDocument {
@@ -78,6 +83,41 @@ export interface Scope {
   readonly customerBenefit?: string;
   readonly meetingsHeld?: number;
   readonly migratingFrom?: string;
+}
+
+/** One claim event as the partner and the reviewer exchanged it (CLM-2): kept for the claim's rounds. */
+export interface ClaimLogEntry {
+  readonly claimId: string;
+  readonly step:
+    | "submitted"
+    | "info-requested"
+    | "resubmitted"
+    | "approved"
+    | "rejected"
+    | "declined"
+    | "disassociated";
+  /** The business date of the event (for `submitted`, its `submittedOn`; for `approved`, its `approvedOn`). */
+  readonly on: CalendarDate;
+  readonly source: string;
+  readonly id: string;
+  readonly claimType?: "usage-incentive" | "usage-recognition";
+  /** The reviewer's comment (info-requested), the partner's answer (resubmitted), or the reason given. */
+  readonly text?: string;
+  readonly respondBy?: CalendarDate;
+}
+
+/** Adoption or guidance that did not make the pair eligible, with the ACT-3 tests it failed. */
+export interface LightweightWork {
+  readonly kind: string;
+  readonly date: CalendarDate;
+  readonly source: string;
+  readonly id: string;
+  /** `not-hands-on`, `too-short` (fewer days AND fewer meetings than ACT-3 asks), `guidance-session`. */
+  readonly failed: readonly ("not-hands-on" | "too-short" | "guidance-session")[];
+  readonly handsOn?: boolean;
+  readonly days?: number;
+  readonly meetings?: number;
+  readonly minutes?: number;
 }
 
 export interface ClaimFacts {
@@ -108,9 +148,27 @@ export interface PairFacts {
     readonly offering: string;
   };
   readonly scope: Scope;
+  /** Earliest deployment `plannedStart`, latest `plannedEnd` and `completedOn` (POE-5). */
   readonly plannedStart?: CalendarDate;
   readonly plannedEnd?: CalendarDate;
   readonly completedOn?: CalendarDate;
+  /** Earliest date of a `deployment.started` or `adoption.activity.logged` (POE-5's start, STATE.md). */
+  readonly workStart?: CalendarDate;
+  /** Latest adoption activity's last day: its date + durationDays − 1 (POE-5's end, STATE.md). */
+  readonly adoptionEnd?: CalendarDate;
+  /** The first business date any of the pair's (or its tenant's) events carries. */
+  readonly firstSeenOn?: CalendarDate;
+  /** Presales work (ACT-7): the first and last dates and programs seen. */
+  readonly presalesSeen?: {
+    readonly first: CalendarDate;
+    readonly last: CalendarDate;
+    readonly programs: readonly string[];
+  };
+  /** Non-eligible adoption and guidance, newest last (ACT-4, ACT-8): at most the last LIGHTWEIGHT_KEPT. */
+  readonly lightweight: readonly LightweightWork[];
+  readonly lastSupportOn?: CalendarDate;
+  /** Every claim event in business order (CLM-2): the rounds with the reviewer are derived from it. */
+  readonly claimLog: readonly ClaimLogEntry[];
   readonly usersInScope?: number;
   readonly meetings: number;
   readonly acknowledgements: readonly Acknowledgement[];
@@ -127,6 +185,8 @@ export const NO_FACTS: PairFacts = {
   lightweightGuidance: 0,
   supportCases: 0,
   scope: {},
+  lightweight: [],
+  claimLog: [],
   meetings: 0,
   acknowledgements: [],
   documents: [],
@@ -138,21 +198,54 @@ export const NO_FACTS: PairFacts = {
 export function isSubstantialAdoption(
   e: TimedEvent & { event: EventOf<"adoption.activity.logged"> },
 ): boolean {
-  const rule = ruleSetOn(e.date).substantialAdoption.value;
-  const d = e.event.data;
-  if (rule.handsOn && !d.handsOn) return false;
-  return (d.durationDays ?? 0) >= rule.minDays || (d.meetings ?? 0) >= rule.minMeetings;
+  return failedAdoptionTests(e).length === 0;
 }
 
+/** Which of ACT-3's tests an adoption activity fails, by the rules at its time (empty = substantial). */
+export function failedAdoptionTests(
+  e: TimedEvent & { event: EventOf<"adoption.activity.logged"> },
+): ("not-hands-on" | "too-short")[] {
+  const rule = ruleSetOn(e.date).substantialAdoption.value;
+  const d = e.event.data;
+  const failed: ("not-hands-on" | "too-short")[] = [];
+  if (rule.handsOn && !d.handsOn) failed.push("not-hands-on");
+  if ((d.durationDays ?? 0) < rule.minDays && (d.meetings ?? 0) < rule.minMeetings) failed.push("too-short");
+  return failed;
+}
+
+/** How many non-eligible activities the facts keep for the verdict's wording (counts stay exact). */
+export const LIGHTWEIGHT_KEPT = 5;
+
+const keepLast = <T>(list: readonly T[], item: T): T[] =>
+  list.length < LIGHTWEIGHT_KEPT ? [...list, item] : [...list.slice(1 - LIGHTWEIGHT_KEPT), item];
+
+const minDate = (a: CalendarDate | undefined, b: CalendarDate | undefined) =>
+  a === undefined ? b : b === undefined ? a : a <= b ? a : b;
+
 /** Folds one event into the facts. Pure; `claim` status itself lives in the machine's claim region. */
-export function recordFact(facts: PairFacts, t: TimedEvent): PairFacts {
+export function recordFact(previous: PairFacts, t: TimedEvent): PairFacts {
   const e = t.event;
+  const facts =
+    previous.firstSeenOn === undefined || t.date < previous.firstSeenOn
+      ? { ...previous, firstSeenOn: t.date }
+      : previous;
   switch (e.type) {
     case "tenant.profiled":
       return { ...facts, tenant: e.data };
     case "presales.engagement.delivered":
-    case "presales.milestone.reached":
-      return { ...facts, presales: facts.presales + 1 };
+    case "presales.milestone.reached": {
+      const seen = facts.presalesSeen;
+      const program = e.data.program;
+      return {
+        ...facts,
+        presales: facts.presales + 1,
+        presalesSeen: {
+          first: minDate(seen?.first, t.date)!,
+          last: maxDate(seen?.last, t.date)!,
+          programs: seen?.programs.includes(program) ? seen.programs : [...(seen?.programs ?? []), program],
+        },
+      };
+    }
     case "deployment.started": {
       // Completions that come later in business time extend this lastDay when they are folded.
       const lastDay = maxDate(t.date, e.data.plannedEnd)!;
@@ -160,10 +253,12 @@ export function recordFact(facts: PairFacts, t: TimedEvent): PairFacts {
         ...facts,
         eligibleWork: [
           ...facts.eligibleWork,
-          { kind: "deployment", rule: "ACT-1", date: t.date, lastDay, timeMs: t.timeMs },
+          { kind: "deployment", rule: "ACT-1", date: t.date, lastDay, timeMs: t.timeMs, ...eventKey(t) },
         ],
-        plannedStart: facts.plannedStart ?? e.data.plannedStart,
+        plannedStart: minDate(facts.plannedStart, e.data.plannedStart),
         plannedEnd: maxDate(facts.plannedEnd, e.data.plannedEnd),
+        // STATE.md: the `time` of a deployment.started is when the deployment started (POE-5).
+        workStart: minDate(facts.workStart, t.date),
         usersInScope: e.data.usersInScope ?? facts.usersInScope,
       };
     }
@@ -181,6 +276,7 @@ export function recordFact(facts: PairFacts, t: TimedEvent): PairFacts {
         date: t.date,
         lastDay: maxDate(t.date, completedOn)!,
         timeMs: t.timeMs,
+        ...eventKey(t),
       };
       return {
         ...facts,
@@ -191,24 +287,64 @@ export function recordFact(facts: PairFacts, t: TimedEvent): PairFacts {
     case "adoption.activity.logged": {
       const d = e.data;
       const meetings = facts.meetings + (d.meetings ?? 0);
-      const dated =
-        d.durationDays && d.durationDays > 0
-          ? {
-              plannedStart: facts.plannedStart ?? t.date,
-              plannedEnd: maxDate(facts.plannedEnd, addDays(t.date, d.durationDays - 1)),
-            }
-          : {};
-      if (!isSubstantialAdoption(t as TimedEvent & { event: EventOf<"adoption.activity.logged"> })) {
-        return { ...facts, ...dated, meetings, lightweightGuidance: facts.lightweightGuidance + 1 };
+      // STATE.md: an adoption activity's date starts the engagement (POE-5); its last day ends it.
+      const lastDay = d.durationDays && d.durationDays > 0 ? addDays(t.date, d.durationDays - 1) : t.date;
+      const dated = {
+        workStart: minDate(facts.workStart, t.date),
+        adoptionEnd: maxDate(facts.adoptionEnd, lastDay),
+      };
+      const failed = failedAdoptionTests(t as TimedEvent & { event: EventOf<"adoption.activity.logged"> });
+      if (failed.length > 0) {
+        const work: LightweightWork = {
+          kind: d.kind,
+          date: t.date,
+          source: e.source,
+          id: e.id,
+          failed,
+          handsOn: d.handsOn,
+          ...(d.durationDays !== undefined ? { days: d.durationDays } : {}),
+          ...(d.meetings !== undefined ? { meetings: d.meetings } : {}),
+        };
+        return {
+          ...facts,
+          ...dated,
+          meetings,
+          lightweightGuidance: facts.lightweightGuidance + 1,
+          lightweight: keepLast(facts.lightweight, work),
+        };
       }
       const rule: RuleId = d.kind === "fasttrack-guidance" ? "ACT-8" : "ACT-3";
-      const work: EligibleWork = { kind: "adoption", rule, date: t.date, lastDay: t.date, timeMs: t.timeMs };
+      const work: EligibleWork = {
+        kind: "adoption",
+        rule,
+        date: t.date,
+        lastDay: t.date,
+        timeMs: t.timeMs,
+        ...eventKey(t),
+      };
       return { ...facts, ...dated, meetings, eligibleWork: [...facts.eligibleWork, work] };
     }
-    case "guidance.session.logged":
-      return { ...facts, lightweightGuidance: facts.lightweightGuidance + 1 };
+    case "guidance.session.logged": {
+      const work: LightweightWork = {
+        kind: "guidance-session",
+        date: t.date,
+        source: e.source,
+        id: e.id,
+        failed: ["guidance-session"],
+        minutes: e.data.minutes,
+      };
+      return {
+        ...facts,
+        lightweightGuidance: facts.lightweightGuidance + 1,
+        lightweight: keepLast(facts.lightweight, work),
+      };
+    }
     case "support.case.logged":
-      return { ...facts, supportCases: facts.supportCases + 1 };
+      return {
+        ...facts,
+        supportCases: facts.supportCases + 1,
+        lastSupportOn: maxDate(facts.lastSupportOn, t.date),
+      };
     case "managed-services.started":
       return { ...facts, managedServices: { startedOn: t.date, offering: e.data.offering } };
     case "managed-services.ended":
@@ -232,6 +368,7 @@ export function recordFact(facts: PairFacts, t: TimedEvent): PairFacts {
             workloads: e.data.workloads,
             format: e.data.format,
             signer: e.data.signer,
+            ...eventKey(t),
           },
         ],
       };
@@ -257,6 +394,10 @@ export function recordFact(facts: PairFacts, t: TimedEvent): PairFacts {
     case "claim.submitted":
       return {
         ...facts,
+        claimLog: [
+          ...facts.claimLog,
+          logEntry(t, e.data.claimId, "submitted", e.data.submittedOn, { claimType: e.data.claimType }),
+        ],
         claim:
           facts.claim?.claimId === e.data.claimId
             ? {
@@ -267,20 +408,62 @@ export function recordFact(facts: PairFacts, t: TimedEvent): PairFacts {
             : { claimId: e.data.claimId, claimType: e.data.claimType, submittedOn: e.data.submittedOn },
       };
     case "claim.info-requested":
-      return withClaim(facts, e.data.claimId, { infoRequestedOn: t.date, respondBy: e.data.respondBy });
+      return withClaim(
+        logged(
+          facts,
+          logEntry(t, e.data.claimId, "info-requested", t.date, {
+            text: e.data.comment,
+            ...(e.data.respondBy !== undefined ? { respondBy: e.data.respondBy } : {}),
+          }),
+        ),
+        e.data.claimId,
+        { infoRequestedOn: t.date, respondBy: e.data.respondBy },
+      );
     case "claim.resubmitted":
       // A resubmission carries no submittedOn; POE-2 stays measured at the submission's own date.
-      return withClaim(facts, e.data.claimId, {});
+      return withClaim(
+        logged(facts, logEntry(t, e.data.claimId, "resubmitted", t.date, textOf(e.data.comment))),
+        e.data.claimId,
+        {},
+      );
     case "claim.approved":
-      return withClaim(facts, e.data.claimId, { approvedOn: e.data.approvedOn, endedOn: undefined });
+      return withClaim(
+        logged(facts, logEntry(t, e.data.claimId, "approved", e.data.approvedOn, {})),
+        e.data.claimId,
+        { approvedOn: e.data.approvedOn, endedOn: undefined },
+      );
     case "claim.rejected":
     case "claim.declined":
-    case "claim.disassociated":
-      return withClaim(facts, e.data.claimId, { endedOn: t.date });
+    case "claim.disassociated": {
+      const step = e.type.slice("claim.".length) as "rejected" | "declined" | "disassociated";
+      return withClaim(
+        logged(facts, logEntry(t, e.data.claimId, step, t.date, textOf(e.data.reason))),
+        e.data.claimId,
+        { endedOn: t.date },
+      );
+    }
     case "skilling.certification.recorded":
+    case "event.voided":
       return facts;
   }
 }
+
+const eventKey = (t: TimedEvent) => ({ source: t.event.source, id: t.event.id });
+
+function logEntry(
+  t: TimedEvent,
+  claimId: string,
+  step: ClaimLogEntry["step"],
+  on: CalendarDate,
+  extra: Partial<ClaimLogEntry>,
+): ClaimLogEntry {
+  return { claimId, step, on, source: t.event.source, id: t.event.id, ...extra };
+}
+const textOf = (text: string | undefined) => (text !== undefined && /\S/.test(text) ? { text } : {});
+const logged = (facts: PairFacts, entry: ClaimLogEntry): PairFacts => ({
+  ...facts,
+  claimLog: [...facts.claimLog, entry],
+});
 
 /** Claim facts follow the claim named by the event; a claim first seen after its submission still counts. */
 function withClaim(facts: PairFacts, claimId: string, change: Partial<ClaimFacts>): PairFacts {

@@ -8,10 +8,11 @@ import {
   type MachineEvent,
   type VerdictRequest,
 } from "./engagement-machine.ts";
-import { type EngagementEvent, pairStreamId, tenantStreamId } from "./events.ts";
+import { type EngagementEvent, streamIdOf, streamKindOf, tenantStreamId } from "./events.ts";
 import { anomalyOf, byBusinessTime, type PairFacts, recordFact, type TimedEvent, timed } from "./facts.ts";
 import { type DecidedValue, type PairKey, type PairState, pairStateOf } from "./pair-state.ts";
 import type { RuleId } from "./rules/index.ts";
+import { hasVoid, isInert, markVoided } from "./voids.ts";
 
 const [INITIAL] = initialTransition(engagementMachine);
 
@@ -21,7 +22,7 @@ export function foldWithMachine(
   from: EngagementSnapshot = INITIAL,
 ): EngagementSnapshot {
   let snapshot = from;
-  for (const at of events)
+  for (const at of effective(events))
     [snapshot] = transition(engagementMachine, snapshot, { type: at.event.type, at } as MachineEvent);
   return snapshot;
 }
@@ -91,10 +92,19 @@ export function step(fold: FoldState, at: TimedEvent): FoldState {
   return { stage: outcome.stage, claim: outcome.claim, facts };
 }
 
-/** Folds events (already in business-time order). Pure and deterministic. */
+/**
+ * The events the fold takes: voids and the events they void are left out (domain/voids.ts). Lists
+ * from pairTimeline arrive marked already; a list with unresolved voids is resolved here.
+ */
+function effective(events: readonly TimedEvent[]): TimedEvent[] {
+  const list = hasVoid(events) ? markVoided(events) : events;
+  return list.filter((t) => !isInert(t.event));
+}
+
+/** Folds events (already in business-time order), leaving voided ones out. Pure and deterministic. */
 export function foldEvents(events: readonly TimedEvent[], from: FoldState = EMPTY_FOLD): FoldState {
   let fold = from;
-  for (const at of events) fold = step(fold, at);
+  for (const at of effective(events)) fold = step(fold, at);
   return fold;
 }
 
@@ -153,7 +163,11 @@ export function evaluatePair(
   return stateOfTimeline(key, pairTimeline(pairEvents, tenantEvents, asOf), asOf);
 }
 
-/** The events a pair's state at `asOf` folds: both streams de-duplicated, cut at `asOf`, merged in order. */
+/**
+ * The pair's timeline at `asOf`: both streams de-duplicated, their voids resolved over the whole
+ * stream (a void applies at every asOf), cut at `asOf`, merged in order. Voided events stay, marked
+ * `voided`; the fold leaves them and the voids out.
+ */
 export function pairTimeline(
   pairEvents: readonly EngagementEvent[],
   tenantEvents: readonly EngagementEvent[],
@@ -161,7 +175,7 @@ export function pairTimeline(
 ): TimedEvent[] {
   const asOfMs = Date.parse(asOf);
   const upToAsOf = (list: readonly EngagementEvent[]) =>
-    distinctInBusinessOrder(list).filter((t) => t.timeMs <= asOfMs);
+    markVoided(distinctInBusinessOrder(list)).filter((t) => t.timeMs <= asOfMs);
   return mergeOrdered(upToAsOf(tenantEvents), upToAsOf(pairEvents));
 }
 
@@ -175,9 +189,9 @@ export function evaluatePairs(events: readonly EngagementEvent[], asOf: string):
   const tenants = new Map<string, EngagementEvent[]>();
   const pairs = new Map<string, EngagementEvent[]>();
   for (const e of events) {
-    if (e.type === "skilling.certification.recorded") continue;
-    if (e.type === "tenant.profiled") push(tenants, tenantStreamId(e.partnerid, e.tenantid), e);
-    else push(pairs, pairStreamId(e.partnerid, e.tenantid, e.workload), e);
+    const kind = streamKindOf(e);
+    if (kind === "tenant") push(tenants, streamIdOf(e), e);
+    else if (kind === "pair") push(pairs, streamIdOf(e), e);
   }
   return [...pairs.keys()].sort(comparePairStreams).map((streamId) => {
     const key = pairKeyOf(streamId);
@@ -202,7 +216,7 @@ export function comparePairStreams(a: string, b: string): number {
 function distinct(events: readonly EngagementEvent[]): Iterable<EngagementEvent> {
   const byKey = new Map<string, EngagementEvent>();
   for (const e of events) {
-    const key = `${e.source}\u0000${e.id}`;
+    const key = JSON.stringify([e.source, e.id]); // injective, unlike a separator
     const seen = byKey.get(key);
     if (seen === undefined) byKey.set(key, e);
     else if (seen !== e && JSON.stringify(e) < JSON.stringify(seen)) byKey.set(key, e);

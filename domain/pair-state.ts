@@ -1,13 +1,38 @@
+import { type Advice, adviceFor, type RulesCarriedOver, rulesCarriedOver } from "./advice.ts";
 import { addDays, addMonths, type CalendarDate, daysBetween } from "./dates.ts";
 import { recentWork } from "./engagement-machine.ts";
 import type { Anomaly, PairFacts } from "./facts.ts";
+import { type ClaimReview, claimReview, type EligibilityPeriod, eligibilityHistory } from "./history.ts";
+import {
+  newestAcknowledgement,
+  POE_RULES,
+  type PoeContext,
+  type PoeItem,
+  type PoeMissingCode,
+  type PoeRecommendedCode,
+  poeItem,
+  poeMissing,
+  poeRecommended,
+} from "./poe-check.ts";
+import { type Eligibility, type Reason, reasonsFor } from "./reasons.ts";
 import { programYearOf, type RuleId, ruleSetOn } from "./rules/index.ts";
 import { type PairUsage, pairUsage } from "./usage.ts";
+
+export { engagementEnd, engagementStart, POE_RULES, poeMissing, poeRecommended } from "./poe-check.ts";
+export type {
+  Advice,
+  ClaimReview,
+  Eligibility,
+  EligibilityPeriod,
+  PoeItem,
+  PoeMissingCode,
+  PoeRecommendedCode,
+  Reason,
+};
 
 // The outbound contract (contract/STATE.md), derived from a folded snapshot at an instant.
 
 export type Stage = "none" | "presales" | "deployment" | "adoption" | "managed-services";
-export type Eligibility = "usage-incentive" | "usage-recognition" | "not-claimable" | "excluded";
 export type ClaimStatus =
   | "unclaimed"
   | "submitted"
@@ -23,26 +48,7 @@ export type WindowCode =
   | "acknowledgement-expiry"
   | "info-request-response"
   | "engagement-recency";
-export type PoeMissingCode =
-  | "customer-acknowledgement"
-  | "acknowledgement-stale"
-  | "workload-not-in-poe"
-  | "scope-description"
-  | "engagement-dates"
-  | "customer-mismatch"
-  | "public-sector-disclosure";
-export type PoeRecommendedCode =
-  | "user-count"
-  | "customer-need"
-  | "customer-benefit"
-  | "meeting-count"
-  | "supporting-document";
 
-export interface Reason {
-  code: string;
-  rule: RuleId | null;
-  message: string;
-}
 export interface ClaimWindow {
   code: WindowCode;
   closesOn: CalendarDate;
@@ -66,13 +72,23 @@ export interface PairState {
     reasons: Reason[];
     claimId?: string;
     claimType?: string;
+    /** When the eligibility changed and why, oldest first; the last period is the one in force. */
+    history: EligibilityPeriod[];
+    /** The current claim's rounds with the reviewer (CLM-2), its rejection reason, the days each side took. */
+    review?: ClaimReview;
   };
   poe: {
     ready: boolean;
     missing: PoeMissingCode[];
     recommended: PoeRecommendedCode[];
     rules: Record<string, RuleId>;
+    /** `missing` then `recommended`, in the same order, each in words with the facts it was judged on. */
+    items: PoeItem[];
   };
+  /** Set when the verdict is judged under rule values carried forward from an earlier program year. */
+  rulesCarriedOver?: RulesCarriedOver;
+  /** What else the rules make knowable: claim type, high-water mark, designation, payable usage. */
+  advice: Advice[];
   windows: ClaimWindow[];
   /** Events the lifecycle could not take in their place; kept, never dropped silently. */
   anomalies: Anomaly[];
@@ -111,21 +127,6 @@ const ELIGIBILITY: Record<string, Eligibility> = {
   usageRecognition: "usage-recognition",
 };
 
-export const POE_RULES: Record<PoeMissingCode | PoeRecommendedCode, RuleId> = {
-  "customer-acknowledgement": "POE-1",
-  "acknowledgement-stale": "POE-2",
-  "workload-not-in-poe": "POE-3",
-  "scope-description": "POE-4",
-  "engagement-dates": "POE-5",
-  "customer-mismatch": "POE-6",
-  "public-sector-disclosure": "POE-7",
-  "user-count": "POE-8",
-  "customer-need": "POE-9",
-  "customer-benefit": "POE-9",
-  "meeting-count": "POE-10",
-  "supporting-document": "POE-11",
-};
-
 /** The machine's state value per region, after it has taken `verdict.requested`. */
 export interface DecidedValue {
   stage: string;
@@ -145,8 +146,17 @@ export function pairStateOf(
   const status = STATUSES[value.claim]!;
   const eligibility = ELIGIBILITY[value.eligibility]!;
   const reasons = reasonsFor(eligibility, facts, key.workload, asOfDate);
-  const missing = poeMissing(facts, key, status, asOfDate);
+  const poe: PoeContext = {
+    facts,
+    tenantId: key.tenantId,
+    workload: key.workload,
+    reference: acknowledgementReference(facts, status, asOfDate),
+    asOf: asOfDate,
+  };
+  const missing = poeMissing(poe);
   const recommended = poeRecommended(facts);
+  const review = claimReview(facts);
+  const carried = rulesCarriedOver(asOfDate);
   const eligible = eligibility === "usage-incentive" || eligibility === "usage-recognition";
   const claimableNow = eligible && missing.length === 0 && (status === "unclaimed" || status === "rejected");
   const rules: Record<string, RuleId> = {};
@@ -166,8 +176,18 @@ export function pairStateOf(
       reasons,
       ...(facts.claim && status !== "unclaimed" ? { claimId: facts.claim.claimId } : {}),
       ...(facts.claim?.claimType && status !== "unclaimed" ? { claimType: facts.claim.claimType } : {}),
+      history: eligibilityHistory(facts, key.workload, asOfDate),
+      ...(review && status !== "unclaimed" ? { review } : {}),
     },
-    poe: { ready: missing.length === 0, missing, recommended, rules },
+    poe: {
+      ready: missing.length === 0,
+      missing,
+      recommended,
+      rules,
+      items: [...missing, ...recommended].map((code) => poeItem(code, poe)),
+    },
+    ...(carried ? { rulesCarriedOver: carried } : {}),
+    advice: adviceFor({ facts, workload: key.workload, eligibility, status, asOf: asOfDate }),
     windows: windowsFor(facts, eligibility, status, key.workload, asOfDate),
     anomalies: [...facts.anomalies],
     // Only pairs with reported usage carry it: the derivation stays off the path of every other pair.
@@ -180,190 +200,20 @@ function hasUsage(facts: PairFacts): boolean {
   return false;
 }
 
-function reasonsFor(
-  eligibility: Eligibility,
-  facts: PairFacts,
-  workload: string,
-  asOf: CalendarDate,
-): Reason[] {
-  const rules = ruleSetOn(asOf);
-  if (eligibility === "excluded") {
-    return [
-      reason(
-        "excluded-segment",
-        "SEG-1",
-        `${facts.tenant?.segment} tenants are excluded: Microsoft has no usage telemetry for them`,
-      ),
-    ];
-  }
-  if (eligibility === "not-claimable" && rules.workloads.retired.value.includes(workload)) {
-    return [
-      reason(
-        "retired-workload",
-        "WKL-3",
-        `${workload} was retired from the usage incentive in ${rules.programYear}`,
-      ),
-    ];
-  }
-  const recent = recentWork(facts, asOf);
-  const workReasons: Reason[] = [];
-  const deployment = recent.find((w) => w.kind === "deployment");
-  if (deployment) {
-    workReasons.push(
-      reason(
-        "deployment-activity",
-        "ACT-1",
-        `deployment work through ${latest(recent, "deployment")} is within the past ${rules.engagementRecencyMonths.value} months; remote delivery counts the same as on-site (ACT-2)`,
-      ),
-    );
-  }
-  const adoption = recent.find((w) => w.kind === "adoption");
-  if (adoption) {
-    workReasons.push(
-      reason(
-        "adoption-activity",
-        adoption.rule,
-        `substantial hands-on adoption work on ${adoption.date} is within the past ${rules.engagementRecencyMonths.value} months`,
-      ),
-    );
-  }
-  if (workReasons.length > 0) {
-    if (eligibility === "usage-recognition") {
-      return [
-        reason(
-          "usage-only-workload",
-          "WKL-2",
-          `${workload} earns recognition toward designations, not an incentive payment`,
-        ),
-        ...workReasons,
-      ];
-    }
-    return workReasons;
-  }
-  if (eligibility === "usage-recognition") {
-    return [
-      reason(
-        "managed-services-only",
-        "ACT-6",
-        `managed services (${facts.managedServices?.offering}) can be claimed for recognition, not for the incentive payment`,
-      ),
-    ];
-  }
-  if (facts.eligibleWork.length > 0 || facts.managedServices) {
-    const last = [
-      ...facts.eligibleWork.map((w) => w.lastDay),
-      facts.managedServices?.endedOn ?? "0000-00-00",
-    ].reduce((a, d) => (d > a ? d : a), "0000-00-00");
-    return [
-      reason(
-        "engagement-stale",
-        "TIM-1",
-        `the last eligible work ended ${last}, more than ${rules.engagementRecencyMonths.value} months before ${asOf}`,
-      ),
-    ];
-  }
-  const out: Reason[] = [];
-  if (facts.presales > 0)
-    out.push(
-      reason(
-        "presales-only",
-        "ACT-7",
-        "only presales (MCI/CSI) work so far; it qualifies once deployment or adoption work follows",
-      ),
-    );
-  if (facts.lightweightGuidance > 0)
-    out.push(
-      reason(
-        "lightweight-guidance-only",
-        "ACT-4",
-        "only short or generic guidance so far, or adoption work that is not hands-on and substantial (ACT-3, ACT-8)",
-      ),
-    );
-  if (facts.supportCases > 0) out.push(reason("support-only", "ACT-5", "customer support is not eligible"));
-  if (out.length === 0) out.push(reason("no-activity", null, "nothing but profile or paperwork events yet"));
-  return out;
-}
-
-function latest(work: readonly { kind: string; lastDay: CalendarDate }[], kind: string): CalendarDate {
-  return work.filter((w) => w.kind === kind).reduce((a, w) => (w.lastDay > a ? w.lastDay : a), "0000-00-00");
-}
-
-function reason(code: string, rule: RuleId | null, message: string): Reason {
-  return { code, rule, message };
-}
-
-/** POE-2 measures the acknowledgement at the live claim's latest submission, else at `asOf`. */
-function acknowledgementReferenceDate(
+/** POE-2 measures the acknowledgement at the live claim's latest submission, else at `asOf` (STATE.md). */
+function acknowledgementReference(
   facts: PairFacts,
   status: ClaimStatus,
   asOf: CalendarDate,
-): CalendarDate {
+): PoeContext["reference"] {
   const live =
     status === "submitted" ||
     status === "info-requested" ||
     status === "resubmitted" ||
     status === "approved";
-  return live && facts.claim?.submittedOn ? facts.claim.submittedOn : asOf;
-}
-
-function newestAcknowledgement(facts: PairFacts) {
-  let newest: (typeof facts.acknowledgements)[number] | undefined;
-  for (const a of facts.acknowledgements) if (!newest || a.signedOn > newest.signedOn) newest = a;
-  return newest;
-}
-
-export function poeMissing(
-  facts: PairFacts,
-  key: PairKey,
-  status: ClaimStatus,
-  asOf: CalendarDate,
-): PoeMissingCode[] {
-  const rules = ruleSetOn(asOf);
-  const missing: PoeMissingCode[] = [];
-  const ack = newestAcknowledgement(facts);
-  if (!ack) missing.push("customer-acknowledgement");
-  else {
-    // Forward from the signature (CAL-3), the same arithmetic as the acknowledgement-expiry window.
-    const ref = acknowledgementReferenceDate(facts, status, asOf);
-    if (addMonths(ack.signedOn, rules.acknowledgementMaxAgeMonths.value) < ref)
-      missing.push("acknowledgement-stale");
-  }
-  const named =
-    facts.acknowledgements.some((a) => a.workloads.includes(key.workload)) ||
-    facts.documents.some((d) => d.workloadsMentioned.includes(key.workload));
-  if (!named) missing.push("workload-not-in-poe");
-  if (!facts.scope.description) missing.push("scope-description");
-  if (!engagementStart(facts) || !engagementEnd(facts)) missing.push("engagement-dates");
-  const tenant = key.tenantId.toLowerCase();
-  if (
-    facts.documents.some(
-      (d) => d.tenantIdOnDocument !== undefined && d.tenantIdOnDocument.toLowerCase() !== tenant,
-    )
-  ) {
-    missing.push("customer-mismatch");
-  }
-  const t = facts.tenant;
-  if (
-    t?.publicSector &&
-    rules.disclosureCountries.value.includes(t.country) &&
-    facts.disclosedOn === undefined
-  ) {
-    missing.push("public-sector-disclosure");
-  }
-  return missing;
-}
-
-export const engagementStart = (f: PairFacts) => f.scope.startDate ?? f.plannedStart;
-export const engagementEnd = (f: PairFacts) => f.scope.endDate ?? f.plannedEnd ?? f.completedOn;
-
-export function poeRecommended(facts: PairFacts): PoeRecommendedCode[] {
-  const out: PoeRecommendedCode[] = [];
-  if (facts.scope.usersInScope === undefined && facts.usersInScope === undefined) out.push("user-count");
-  if (!facts.scope.customerNeed) out.push("customer-need");
-  if (!facts.scope.customerBenefit) out.push("customer-benefit");
-  if (facts.scope.meetingsHeld === undefined && facts.meetings === 0) out.push("meeting-count");
-  if (!facts.documents.some((d) => d.kind !== "acknowledgement")) out.push("supporting-document");
-  return out;
+  return live && facts.claim?.submittedOn
+    ? { on: facts.claim.submittedOn, what: "submittedOn", claimId: facts.claim.claimId }
+    : { on: asOf, what: "asOf" };
 }
 
 function windowsFor(

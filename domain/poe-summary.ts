@@ -1,15 +1,27 @@
 import { type CalendarDate, dateOf, maxDate } from "./dates.ts";
 import type { EventOf } from "./events.ts";
 import { isSubstantialAdoption, NO_FACTS, type PairFacts, recordFact, type TimedEvent } from "./facts.ts";
+import type { PairState } from "./pair-state.ts";
 import {
   engagementEnd,
   engagementStart,
-  type PairState,
   POE_RULES,
   type PoeMissingCode,
   type PoeRecommendedCode,
-} from "./pair-state.ts";
-import { ruleSetOn } from "./rules/index.ts";
+  poeItem,
+} from "./poe-check.ts";
+import {
+  adoptionKind,
+  formatWord,
+  joinAnd,
+  offeringWord,
+  oneLine,
+  plural,
+  segmentWord,
+  signerWords,
+  words,
+} from "./verdict-text.ts";
+import { isInert } from "./voids.ts";
 
 // The POE summary a Microsoft reviewer wants to read, as Markdown the partner pastes into the claim
 // form: a title, a summary of at most five sentences, an appendix with the evidence, then what is
@@ -68,10 +80,10 @@ export function poeSummary(input: PoeSummaryInput): string {
   out.push(summarySentences(state, events, facts, asOf).join(" "), "");
   out.push("## Appendix", "", ...appendix(state, events, facts), "");
   out.push("## Still missing", "");
-  out.push(...(state.poe.missing.length ? state.poe.missing.map((c) => missingLine(c, state, facts)) : []));
+  out.push(...(state.poe.missing.length ? state.poe.missing.map((c) => itemLine(c, state, facts)) : []));
   if (state.poe.missing.length === 0) out.push("Nothing is missing.");
   out.push("", "## Recommended", "");
-  out.push(...state.poe.recommended.map((c) => recommendedLine(c, state)));
+  out.push(...state.poe.recommended.map((c) => itemLine(c, state, facts)));
   if (state.poe.recommended.length === 0) out.push("Nothing is missing.");
   return `${out.join("\n")}\n`;
 }
@@ -86,8 +98,9 @@ function pairEvents(events: readonly TimedEvent[], state: PairState, asOfMs: num
   for (const t of events) {
     const e = t.event;
     if (t.timeMs > asOfMs || e.partnerid !== state.partnerId) continue;
-    if (e.type === "skilling.certification.recorded") continue;
-    if (e.tenantid.toLowerCase() !== tenant) continue;
+    // Voids and what they voided are not evidence (the timeline keeps them; the summary does not).
+    if (e.type === "skilling.certification.recorded" || isInert(e)) continue;
+    if (e.tenantid === undefined || e.tenantid.toLowerCase() !== tenant) continue;
     if (e.type !== "tenant.profiled" && e.workload !== state.workload) continue;
     const key = `${e.source}\u0000${e.id}`;
     if (seen.has(key)) continue;
@@ -429,84 +442,30 @@ function describe(t: TimedEvent): string {
       return `Usage reported for ${e.data.month}: ${e.data.mau} monthly active users, ${e.data.pau} paid available units`;
     case "skilling.certification.recorded":
       return `Certification ${oneLine(e.data.certification)} earned by ${oneLine(e.data.person)} on ${e.data.earnedOn}`;
+    case "event.voided":
+      return `Event ${oneLine(e.data.voidedId)} voided by ${oneLine(e.data.by)}: ${oneLine(e.data.reason)}`;
   }
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Still missing / Recommended
 
-function ruleOf(code: PoeMissingCode | PoeRecommendedCode, state: PairState): string {
-  return state.poe.rules[code] ?? POE_RULES[code];
-}
-
-function missingLine(code: PoeMissingCode, state: PairState, facts: PairFacts): string {
-  const rule = ruleOf(code, state);
-  const w = state.workload;
-  const line = (headline: string, detail: string) => `- ${headline} (${rule}): ${detail} — \`${code}\``;
-  switch (code) {
-    case "customer-acknowledgement":
-      return line(
-        "Customer acknowledgement is missing",
-        `record the customer's signed SOW, e-signature, POE template or acknowledgement email naming ${w}`,
-      );
-    case "acknowledgement-stale": {
-      const months = ruleSetOn(dateOf(Date.parse(state.asOf))).acknowledgementMaxAgeMonths.value;
-      const newest = facts.acknowledgements.reduce<CalendarDate | undefined>(
-        (a, x) => maxDate(a, x.signedOn),
-        undefined,
-      );
-      return line(
-        `Customer acknowledgement is older than ${months} months`,
-        `the newest was signed on ${newest ?? "an unrecorded date"}; a newly signed acknowledgement is needed`,
-      );
-    }
-    case "workload-not-in-poe":
-      return line(
-        `The POE does not name ${w}`,
-        `neither the acknowledgement nor any attached document mentions this workload`,
-      );
-    case "scope-description":
-      return line("Scope description is missing", "describe the customer-specific work");
-    case "engagement-dates":
-      return line("Engagement dates are missing", "give the start and the (planned) end of the engagement");
-    case "customer-mismatch": {
-      const tenant = state.tenantId.toLowerCase();
-      const others = facts.documents
-        .filter((d) => d.tenantIdOnDocument !== undefined && d.tenantIdOnDocument.toLowerCase() !== tenant)
-        .map((d) => `${oneLine(d.fileName)} names ${oneLine(d.tenantIdOnDocument!)}`);
-      return line(
-        "A document is for another customer",
-        others.length ? others.join("; ") : `a document names a tenant other than ${state.tenantId}`,
-      );
-    }
-    case "public-sector-disclosure":
-      return line(
-        "Public-sector fee disclosure is missing",
-        `public-sector customers in ${facts.tenant?.country ?? "this country"} must be told that the partner may earn fees`,
-      );
-  }
-}
-
-function recommendedLine(code: PoeRecommendedCode, state: PairState): string {
-  const rule = ruleOf(code, state);
-  const text: Record<PoeRecommendedCode, string> = {
-    "user-count": "State the number of users in scope",
-    "customer-need": "Describe the customer's need",
-    "customer-benefit": "Describe the benefit to the customer",
-    "meeting-count": "State the number of meetings held",
-    "supporting-document":
-      "Attach a supporting document beyond the acknowledgement (SOW, POE template, roadmap or architecture map)",
-  };
-  return `- ${text[code]} (${rule}) — \`${code}\``;
+/** One line per item: the state's own message (domain/poe-check.ts), so the wording has one source. */
+function itemLine(code: PoeMissingCode | PoeRecommendedCode, state: PairState, facts: PairFacts): string {
+  const item =
+    state.poe.items?.find((i) => i.code === code) ??
+    poeItem(code, {
+      facts,
+      tenantId: state.tenantId,
+      workload: state.workload,
+      reference: { on: dateOf(Date.parse(state.asOf)), what: "asOf" },
+      asOf: dateOf(Date.parse(state.asOf)),
+    });
+  return `- ${item.message} (${state.poe.rules[code] ?? POE_RULES[code]}) — \`${code}\``;
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Wording
-
-/** Free text on one line (for lists). */
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, " ").trim();
-}
 
 /**
  * Free text inside a summary sentence: one line, and no sentence end of its own, so the summary's
@@ -523,46 +482,15 @@ function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-function joinAnd(items: readonly string[]): string {
-  if (items.length <= 1) return items.join("");
-  if (items.length === 2) return `${items[0]} and ${items[1]}`;
-  return `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
-}
-
-function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? "" : "s"}`;
-}
-
-/** `policy-customization` → `policy customization`. */
-function words(id: string): string {
-  return id.replace(/-/g, " ");
-}
-
 function deliveryWord(delivery: string): string {
   if (delivery === "onsite") return "on-site";
   return delivery;
-}
-
-function adoptionKind(kind: string): string {
-  if (kind === "fasttrack-guidance") return "FastTrack guidance";
-  if (kind === "end-user-training") return "end-user training";
-  return words(kind);
 }
 
 function audienceWords(audience: string): string {
   if (audience === "admins") return "with the customer's admins";
   if (audience === "end-users") return "with end users";
   return "with admins and end users";
-}
-
-function offeringWord(offering: string): string {
-  return offering === "managed-soc" ? "managed SOC" : offering;
-}
-
-function formatWord(format: string): string {
-  if (format === "signed-sow") return "signed SOW";
-  if (format === "poe-template") return "POE template";
-  return format;
 }
 
 function documentKind(kind: string): string {
@@ -575,26 +503,6 @@ function documentKind(kind: string): string {
     acknowledgement: "acknowledgement",
   };
   return names[kind] ?? kind;
-}
-
-function segmentWord(segment: string): string {
-  const names: Record<string, string> = {
-    commercial: "commercial",
-    education: "education",
-    "government-gcc": "government (GCC)",
-    "government-gcc-high": "government (GCC High)",
-    "government-dod": "government (DoD)",
-  };
-  return names[segment] ?? segment;
-}
-
-function signerWords(signer: {
-  readonly name: string;
-  readonly title?: string;
-  readonly email?: string;
-}): string {
-  const extra = [signer.title, signer.email].filter((x): x is string => !!x && /\S/.test(x)).map(oneLine);
-  return `${oneLine(signer.name)}${extra.length ? ` (${extra.join(", ")})` : ""}`;
 }
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

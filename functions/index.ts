@@ -10,6 +10,9 @@ import "./openapi.ts";
 import "./board.ts";
 import "./recorded-events.ts";
 import "./imports.ts";
+import "./board.ts";
+import "./recorded-events.ts";
+import "./imports.ts";
 import "./projector.ts";
 
 export { definitions } from "./registry.ts";

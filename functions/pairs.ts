@@ -4,9 +4,13 @@ import { z } from "zod";
 import { PAGE_TOKEN_ERROR, PageTokenInvalid } from "../application/page-token.ts";
 import { problemOf } from "../application/problem.ts";
 import { services } from "../application/services.ts";
+import { whenSchema } from "../domain/instants.ts";
 import { json, notFound, queryErrors, readerPartner } from "./http.ts";
 import { defineHttp } from "./registry.ts";
 import { asOfParam, routeParams } from "./route-params.ts";
+
+// One reader of dates and instants for every route (domain/instants.ts): a date is its whole UTC day.
+const instant = whenSchema;
 
 export const PairListQuery = z.object({
   stage: z.enum(["none", "presales", "deployment", "adoption", "managed-services"]).optional(),

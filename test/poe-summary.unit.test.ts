@@ -257,7 +257,12 @@ function loadPairs(): Pair[] {
       .map(parse);
     const keys = new Map<string, Pair>();
     for (const e of all) {
-      if (e.type === "tenant.profiled" || e.type === "skilling.certification.recorded") continue;
+      if (
+        e.type === "tenant.profiled" ||
+        e.type === "skilling.certification.recorded" ||
+        e.type === "event.voided"
+      )
+        continue;
       const k = `${e.partnerid}|${e.tenantid}|${e.workload}`;
       if (!keys.has(k)) {
         keys.set(k, {

@@ -18,6 +18,8 @@ export type Segment =
 /** One program year's rules, as data. The machine and derivation read values from here only. */
 export interface RuleSet {
   readonly programYear: string;
+  /** Set when this year's values are carried forward from an earlier year's guide (RULES.md). */
+  readonly carriesValuesOf?: string;
   /** Usage-incentive year, 1 Oct – 30 Sep (CAL-1). The set is in force from `incentiveYear.start`. */
   readonly incentiveYear: Cited<{ start: CalendarDate; end: CalendarDate }>;
   /** Presales (MCI/CSI) year, 1 Jul – 30 Jun (CAL-2). */

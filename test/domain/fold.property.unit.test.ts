@@ -177,7 +177,12 @@ const redelivered = (events: EngagementEvent[]) =>
 function pairKeys(events: readonly EngagementEvent[]): PairKey[] {
   const keys = new Map<string, PairKey>();
   for (const e of events) {
-    if (e.type === "tenant.profiled" || e.type === "skilling.certification.recorded") continue;
+    if (
+      e.type === "tenant.profiled" ||
+      e.type === "skilling.certification.recorded" ||
+      e.type === "event.voided"
+    )
+      continue;
     const key = { partnerId: e.partnerid, tenantId: e.tenantid.toLowerCase(), workload: e.workload };
     keys.set(`${key.tenantId}|${key.workload}`, key);
   }
@@ -189,7 +194,7 @@ function orderedFor(key: PairKey, events: readonly EngagementEvent[], at: string
   const mine = events.filter(
     (e) =>
       e.type !== "skilling.certification.recorded" &&
-      e.tenantid.toLowerCase() === key.tenantId &&
+      e.tenantid?.toLowerCase() === key.tenantId &&
       (e.type === "tenant.profiled" || e.workload === key.workload),
   );
   const atMs = Date.parse(at);

@@ -1,0 +1,195 @@
+import { addDays, type CalendarDate, daysBetween } from "./dates.ts";
+import { decideEligibility } from "./engagement-machine.ts";
+import type { ClaimLogEntry, PairFacts } from "./facts.ts";
+import { agedOutOn, type Eligibility } from "./reasons.ts";
+import type { RuleId } from "./rules/index.ts";
+import { offeringWord } from "./verdict-text.ts";
+
+// The history that matters to a partner: when the pair's eligibility changed and why, and the claim's
+// rounds with the reviewer. Both are derived from the facts (no asOf-free state is kept beyond them).
+
+const ELIGIBILITY: Record<string, Eligibility> = {
+  excluded: "excluded",
+  notClaimable: "not-claimable",
+  usageIncentive: "usage-incentive",
+  usageRecognition: "usage-recognition",
+};
+
+export interface EligibilityPeriod {
+  eligibility: Eligibility;
+  from: CalendarDate;
+  /** The last day of the period; absent for the period in force at asOf. */
+  until?: CalendarDate;
+  began: { because: string; rule: RuleId | null };
+  ended?: { because: string; rule: RuleId | null };
+  message: string;
+}
+
+interface Change {
+  date: CalendarDate;
+  because: string;
+  rule: RuleId | null;
+}
+
+/** The facts as they stood on `date`, for the parts eligibility reads (work, managed services). */
+function factsOn(facts: PairFacts, date: CalendarDate): PairFacts {
+  const ms = facts.managedServices;
+  return {
+    ...facts,
+    eligibleWork: facts.eligibleWork.filter((w) => w.date <= date),
+    managedServices:
+      ms === undefined || ms.startedOn > date
+        ? undefined
+        : ms.endedOn !== undefined && ms.endedOn > date
+          ? { startedOn: ms.startedOn, offering: ms.offering }
+          : ms,
+  };
+}
+
+/** Eligibility periods from the first event to `asOf`, each saying why it began and why it ended. */
+export function eligibilityHistory(
+  facts: PairFacts,
+  workload: string,
+  asOf: CalendarDate,
+): EligibilityPeriod[] {
+  if (facts.firstSeenOn === undefined || facts.firstSeenOn > asOf) return [];
+  const changes: Change[] = [{ date: facts.firstSeenOn, because: "first event recorded", rule: null }];
+  for (const w of facts.eligibleWork) {
+    const what = w.kind === "deployment" ? "deployment work" : "substantial adoption work";
+    changes.push({ date: w.date, because: `${what} on ${w.date}`, rule: w.rule });
+    changes.push({
+      date: agedOutOn(w.lastDay, asOf),
+      because: `${what} through ${w.lastDay} aged out`,
+      rule: "TIM-1",
+    });
+  }
+  const ms = facts.managedServices;
+  if (ms) {
+    const offering = `managed services (${offeringWord(ms.offering)})`;
+    changes.push({ date: ms.startedOn, because: `${offering} started`, rule: "ACT-6" });
+    if (ms.endedOn)
+      changes.push({
+        date: agedOutOn(ms.endedOn, asOf),
+        because: `${offering} ended ${ms.endedOn} and aged out`,
+        rule: "TIM-1",
+      });
+  }
+  const byDate = new Map<CalendarDate, Change[]>();
+  for (const c of changes) if (c.date <= asOf) byDate.set(c.date, [...(byDate.get(c.date) ?? []), c]);
+  const periods: EligibilityPeriod[] = [];
+  for (const date of [...byDate.keys()].sort()) {
+    const eligibility =
+      ELIGIBILITY[
+        decideEligibility(factsOn(facts, date), { type: "verdict.requested", asOf: date, workload })
+      ]!;
+    const current = periods[periods.length - 1];
+    if (current?.eligibility === eligibility) continue;
+    const causes = byDate.get(date)!;
+    // The cause that explains the new eligibility: work starting for an eligible period, aging out otherwise.
+    const cause =
+      causes.find((c) => (eligibility === "not-claimable" ? c.rule === "TIM-1" : c.rule !== "TIM-1")) ??
+      causes[0]!;
+    if (current) {
+      current.until = addDays(date, -1);
+      current.ended = { because: cause.because, rule: cause.rule };
+    }
+    periods.push({
+      eligibility,
+      from: date,
+      began: { because: cause.because, rule: cause.rule },
+      message: "",
+    });
+  }
+  for (const p of periods) {
+    const why = p.ended ?? p.began;
+    p.message =
+      `${p.eligibility} from ${p.from}${p.until ? ` until ${p.until}` : ""}: ` +
+      `${p.ended ? "ended when " : ""}${why.because}${why.rule ? ` (${why.rule})` : ""}`;
+  }
+  return periods;
+}
+
+export interface ClaimRound {
+  round: number;
+  /** The day the partner (re)submitted: `submittedOn`, or the resubmission's date. */
+  submittedOn: CalendarDate;
+  comment?: string;
+  /** What the reviewer answered, and the days the reviewer took since the submission. */
+  reviewer?: {
+    step: "info-requested" | "approved" | "rejected";
+    on: CalendarDate;
+    days: number;
+    comment?: string;
+    respondBy?: CalendarDate;
+  };
+}
+
+export interface ClaimReview {
+  claimId: string;
+  rounds: ClaimRound[];
+  /** Days the reviewer took in total, and days the partner took answering requests. */
+  reviewerDays: number;
+  partnerDays: number;
+  rejection?: { on: CalendarDate; reason: string; source: string; id: string };
+  ending?: { step: "declined" | "disassociated"; on: CalendarDate; reason?: string };
+  message: string;
+}
+
+/** The rounds of the current claim: each submission and what the reviewer asked or decided (CLM-2). */
+export function claimReview(facts: PairFacts): ClaimReview | undefined {
+  const claimId = facts.claim?.claimId;
+  if (claimId === undefined) return undefined;
+  const log = facts.claimLog.filter((e) => e.claimId === claimId);
+  const rounds: ClaimRound[] = [];
+  let reviewerDays = 0;
+  let partnerDays = 0;
+  let review: ClaimReview["rejection"];
+  let ending: ClaimReview["ending"];
+  let lastReviewerOn: CalendarDate | undefined;
+  for (const e of log) {
+    const open = rounds[rounds.length - 1];
+    if (e.step === "submitted" || e.step === "resubmitted") {
+      if (open && open.reviewer === undefined && e.step === "resubmitted") continue;
+      if (e.step === "resubmitted" && lastReviewerOn !== undefined)
+        partnerDays += Math.max(0, daysBetween(lastReviewerOn, e.on));
+      rounds.push({ round: rounds.length + 1, submittedOn: e.on, ...(e.text ? { comment: e.text } : {}) });
+      review = undefined;
+    } else if (e.step === "info-requested" || e.step === "approved" || e.step === "rejected") {
+      if (!open || open.reviewer) continue;
+      const days = Math.max(0, daysBetween(open.submittedOn, e.on));
+      reviewerDays += days;
+      lastReviewerOn = e.on;
+      open.reviewer = reviewerStep(e, days);
+      if (e.step === "rejected") review = { on: e.on, reason: e.text ?? "", source: e.source, id: e.id };
+      if (e.step === "approved") review = undefined;
+    } else {
+      ending = { step: e.step, on: e.on, ...(e.text ? { reason: e.text } : {}) };
+    }
+  }
+  const requests = rounds.filter((r) => r.reviewer?.step === "info-requested").length;
+  const message =
+    `Claim ${claimId}: ${rounds.length} round${rounds.length === 1 ? "" : "s"}, ${requests} request${requests === 1 ? "" : "s"} ` +
+    `for more information; the reviewer took ${reviewerDays} days and the partner ${partnerDays} days in total` +
+    (review ? `; rejected on ${review.on}: ${review.reason}` : "") +
+    (ending ? `; ${ending.step} on ${ending.on}${ending.reason ? `: ${ending.reason}` : ""}` : "") +
+    ".";
+  return {
+    claimId,
+    rounds,
+    reviewerDays,
+    partnerDays,
+    ...(review ? { rejection: review } : {}),
+    ...(ending ? { ending } : {}),
+    message,
+  };
+}
+
+function reviewerStep(e: ClaimLogEntry, days: number): NonNullable<ClaimRound["reviewer"]> {
+  return {
+    step: e.step as "info-requested" | "approved" | "rejected",
+    on: e.on,
+    days,
+    ...(e.text ? { comment: e.text } : {}),
+    ...(e.respondBy ? { respondBy: e.respondBy } : {}),
+  };
+}
