@@ -1,17 +1,17 @@
-import { createReadStream } from "node:fs";
-import { createInterface } from "node:readline";
 import {
   type EngagementEvent,
+  type StreamKind,
   streamIdOf,
   streamKindOf,
   tenantStreamId,
   validateEvent,
 } from "../domain/events.ts";
 import { comparePairStreams, evaluatePair, pairKeyOf } from "../domain/fold.ts";
-import { parseWhen, WHEN_EXPECTED } from "../domain/instants.ts";
 import type { PairState } from "../domain/pair-state.ts";
 
 export class EvaluateUsageError extends Error {}
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
 
 export function parseArgs(argv: readonly string[]): { asOf: string; file: string } {
   let asOf: string | undefined;
@@ -25,95 +25,88 @@ export function parseArgs(argv: readonly string[]): { asOf: string; file: string
     else throw new EvaluateUsageError(`unexpected argument ${arg}`);
   }
   if (asOf === undefined) throw new EvaluateUsageError("--as-of is required");
-  // The same reader as every route's asOf (domain/instants.ts): a date is its whole UTC day.
-  const when = parseWhen(asOf);
-  if (!when) throw new EvaluateUsageError(`--as-of ${JSON.stringify(asOf)}: ${WHEN_EXPECTED}`);
+  if (!RFC3339.test(asOf) || Number.isNaN(Date.parse(asOf))) {
+    throw new EvaluateUsageError(`--as-of ${asOf} is not an RFC 3339 instant`);
+  }
   if (file === undefined) throw new EvaluateUsageError("an NDJSON file is required");
-  return { asOf: when.instant, file };
+  return { asOf, file };
+}
+
+/** What one line of the input is: blank, bad (with the report's lines), or a valid event of a stream kind. */
+export type LineIntake =
+  | { readonly kind: "blank" }
+  | { readonly kind: "bad"; readonly report: readonly string[] }
+  | { readonly kind: StreamKind; readonly event: EngagementEvent };
+
+/**
+ * Parses and validates one line, once. The parsed object itself is kept, not zod's output: validation
+ * never transforms, and keeping what JSON.parse built makes no second copy of every event.
+ */
+export function intakeLine(raw: string, n: number): LineIntake {
+  const line = raw.trim();
+  if (line === "") return { kind: "blank" };
+  let json: unknown;
+  try {
+    json = JSON.parse(line);
+  } catch (error) {
+    return { kind: "bad", report: [`line ${n}: $: not JSON (${(error as Error).message})`] };
+  }
+  const v = validateEvent(json);
+  if (!v.ok) return { kind: "bad", report: v.errors.map((e) => `line ${n}: ${e.path}: ${e.message}`) };
+  return { kind: streamKindOf(v.event.type), event: json as EngagementEvent };
+}
+
+/** A set of streams' events, held until the whole input is read (a pair's fold needs all its history). */
+export class StreamEvents {
+  private readonly pairs = new Map<string, EngagementEvent[]>();
+  private readonly tenants = new Map<string, EngagementEvent[]>();
+
+  /** Keeps a valid event of a pair or tenant; partner events play no part in a pair's state. */
+  add(kind: StreamKind, event: EngagementEvent): void {
+    if (kind === "pair") push(this.pairs, streamIdOf(event), event);
+    else if (kind === "tenant") push(this.tenants, streamIdOf(event), event);
+  }
+
+  /** Every pair's state at `asOf` in STATE.md's order, with its stream id; each pair is released once folded. */
+  *states(asOf: string): Generator<[streamId: string, state: PairState]> {
+    for (const streamId of [...this.pairs.keys()].sort(comparePairStreams)) {
+      const key = pairKeyOf(streamId);
+      const tenantEvents = this.tenants.get(tenantStreamId(key.partnerId, key.tenantId)) ?? [];
+      const pairEvents = this.pairs.get(streamId)!;
+      this.pairs.delete(streamId);
+      yield [streamId, evaluatePair(key, pairEvents, tenantEvents, asOf)];
+    }
+  }
 }
 
 /**
- * Reads NDJSON line by line; any bad line refuses the whole input with a report naming line and
- * field. Valid lines are kept as their JSON text, grouped per stream (a validated event serializes
- * back to what was sent), and parsed again only when their pair is folded: a million events fit
- * in a fraction of the memory the parsed objects would take.
+ * The single-threaded evaluator: reads NDJSON line by line; any bad line refuses the whole input
+ * with a report naming line and field. The parallel evaluator (evaluate-parallel.ts) must print
+ * exactly what this one yields; the CLI tests compare them byte for byte.
  */
 export async function* evaluateLines(
   lines: AsyncIterable<string> | Iterable<string>,
   asOf: string,
   onBadLines: (report: string[]) => void,
 ): AsyncGenerator<PairState> {
-  const tenants = new Map<string, string[]>();
-  const pairs = new Map<string, string[]>();
+  const streams = new StreamEvents();
   const report: string[] = [];
   let n = 0;
   for await (const raw of lines) {
-    n++;
-    const line = raw.trim();
-    if (line === "") continue;
-    let json: unknown;
-    try {
-      json = JSON.parse(line);
-    } catch (error) {
-      report.push(`line ${n}: $: not JSON (${(error as Error).message})`);
-      continue;
-    }
-    const v = validateEvent(json);
-    if (!v.ok) {
-      for (const e of v.errors) report.push(`line ${n}: ${e.path}: ${e.message}`);
-      continue;
-    }
-    if (report.length > 0) continue; // the input is refused anyway; only keep finding errors
-    const kind = streamKindOf(v.event.type);
-    if (kind === "pair") push(pairs, streamIdOf(v.event), line);
-    else if (kind === "tenant") push(tenants, streamIdOf(v.event), line);
+    const line = intakeLine(raw, ++n);
+    if (line.kind === "bad") report.push(...line.report);
+    // Once the input is refused, only keep finding errors.
+    else if (line.kind !== "blank" && report.length === 0) streams.add(line.kind, line.event);
   }
   if (report.length > 0) {
     onBadLines(report);
     return;
   }
-  const parse = (list: readonly string[] | undefined) =>
-    (list ?? []).map((l) => JSON.parse(l) as EngagementEvent);
-  let tenantId: string | undefined;
-  let tenantEvents: EngagementEvent[] = [];
-  for (const streamId of [...pairs.keys()].sort(comparePairStreams)) {
-    const key = pairKeyOf(streamId);
-    const tenantStream = tenantStreamId(key.partnerId, key.tenantId);
-    if (tenantStream !== tenantId) {
-      tenantId = tenantStream;
-      tenantEvents = parse(tenants.get(tenantStream));
-    }
-    const pairLines = pairs.get(streamId);
-    pairs.delete(streamId);
-    yield evaluatePair(key, parse(pairLines), tenantEvents, asOf);
-  }
+  for (const [, state] of streams.states(asOf)) yield state;
 }
 
-function push(map: Map<string, string[]>, key: string, value: string) {
+function push(map: Map<string, EngagementEvent[]>, key: string, value: EngagementEvent) {
   const list = map.get(key);
   if (list) list.push(value);
   else map.set(key, [value]);
-}
-
-/** Opens the file named on the command line and yields its pairs' states in output order. */
-export async function evaluateFile(
-  argv: readonly string[],
-  onBadLines: (report: string[]) => void,
-): Promise<AsyncGenerator<PairState>> {
-  const { asOf, file } = parseArgs(argv);
-  const stream = createReadStream(file, { encoding: "utf8" });
-  const opened = new Promise<void>((resolve, reject) => {
-    stream.once("open", () => resolve());
-    stream.once("error", reject);
-  });
-  try {
-    await opened;
-  } catch (error) {
-    throw new EvaluateUsageError(`cannot read ${file}: ${(error as Error).message}`);
-  }
-  return evaluateLines(
-    createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }),
-    asOf,
-    onBadLines,
-  );
 }

@@ -1,12 +1,17 @@
-// The offline evaluator (API.md "Command line"): `tsx scripts/evaluate.ts --as-of <instant> <file>`
-// prints a JSON array of STATE.md objects sorted by tenantId then workload; bad input exits 2 with a
-// report on stderr naming each bad line and field, and nothing on stdout.
+// The offline evaluator (API.md "Command line"): `npm run evaluate -- --as-of <instant> <file>` (the
+// bundled scripts/evaluate.ts, run by scripts/evaluate.mjs) prints a JSON array of STATE.md objects
+// sorted by tenantId then workload; bad input exits 2 with a report on stderr naming each bad line and
+// field, and nothing on stdout. Every case runs folded in one thread and split over worker threads,
+// and the parallel output must equal the single-threaded evaluateLines's byte for byte.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createReadStream, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { evaluateLines } from "../application/evaluate-file.ts";
+import { engagementExport, rng } from "../bench/generate-events.ts";
 import {
   deploymentStarted,
   guidanceSession,
@@ -27,16 +32,51 @@ function file(name: string, lines: readonly unknown[]): string {
   return path;
 }
 
-function evaluate(...args: string[]) {
-  const run = spawnSync("npx", ["tsx", "scripts/evaluate.ts", ...args], {
+// Partitions: 1 folds in the main thread; 2 and 3 in worker threads, whatever the file's size.
+const PARTITIONS = ["1", "2", "3"] as const;
+
+function evaluateWith(partitions: string, ...args: string[]) {
+  const run = spawnSync("node", ["scripts/evaluate.mjs", ...args], {
     cwd: ROOT,
     encoding: "utf8",
     timeout: 60_000,
+    env: { ...process.env, EVALUATE_PARTITIONS: partitions },
+    maxBuffer: 512 * 2 ** 20,
   });
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
+/** Runs in one thread and in two workers; both must agree on everything they print, and the exit code. */
+function evaluate(...args: string[]) {
+  const [first, ...others] = ["1", "2"].map((p) => evaluateWith(p, ...args));
+  for (const other of others) expect(other).toEqual(first);
+  return first!;
+}
+
+/** What the single-threaded evaluator yields, printed as the command prints it. */
+async function singleThreaded(path: string, asOf: string): Promise<string> {
+  const lines = createInterface({
+    input: createReadStream(path, "utf8"),
+    crlfDelay: Number.POSITIVE_INFINITY,
+  });
+  let out = "";
+  let first = true;
+  for await (const state of evaluateLines(lines, asOf, (report) => {
+    throw new Error(report.join("\n"));
+  })) {
+    out += `${first ? "[\n" : ",\n"}${JSON.stringify(state)}`;
+    first = false;
+  }
+  return out + (first ? "[]\n" : "\n]\n");
+}
+
 const TIMEOUT = 60_000;
+
+// Builds the bundle once if the sources changed, so no case pays for it.
+beforeAll(() => {
+  const build = spawnSync("node", ["scripts/build-evaluator.mjs"], { cwd: ROOT, encoding: "utf8" });
+  expect(build.status, build.stderr).toBe(0);
+}, TIMEOUT);
 
 describe("npm run evaluate", () => {
   it(
@@ -162,6 +202,78 @@ describe("npm run evaluate", () => {
       expect(code).toBe(2);
       expect(stdout).toBe("");
       expect(stderr).toContain("--as-of");
+    },
+    TIMEOUT,
+  );
+});
+
+const SCENARIOS = fileURLToPath(new URL("../../shared/scenarios/", import.meta.url));
+
+describe("the parallel fold prints exactly what the single-threaded fold does", () => {
+  it(
+    "on the shared scenarios (all in one file: each scenario has its own tenant)",
+    async () => {
+      const names = readdirSync(SCENARIOS).filter((f) => f.endsWith(".ndjson"));
+      expect(names.length).toBeGreaterThan(0);
+      const path = join(dir, "scenarios.ndjson");
+      writeFileSync(path, names.map((name) => readFileSync(join(SCENARIOS, name), "utf8")).join("\n"));
+      const asOf = "2025-05-22T00:00:00Z"; // every scenario's
+      const want = await singleThreaded(path, asOf);
+      expect(JSON.parse(want).length).toBeGreaterThanOrEqual(names.length);
+      for (const p of PARTITIONS) {
+        const got = evaluateWith(p, "--as-of", asOf, path);
+        expect(got.code, got.stderr).toBe(0);
+        expect(got.stdout === want, `${p} partitions`).toBe(true);
+      }
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "on generated data shuffled and written in every way the line splitter and tenant router must handle",
+    async () => {
+      const r = rng(7);
+      const lines = [...engagementExport(600, 11)];
+      // Duplicates (a redelivery) and shuffled lines: the fold orders by business time.
+      for (let i = 0; i < 200; i++) lines.push(lines[Math.floor(r() * lines.length)]!);
+      for (let i = lines.length - 1; i > 0; i--) {
+        const j = Math.floor(r() * (i + 1));
+        [lines[i], lines[j]] = [lines[j]!, lines[i]!];
+      }
+      const unusual = lines.map((line, i) => {
+        const e = JSON.parse(line) as Record<string, unknown>;
+        const tenant = e.tenantid as string;
+        switch (i % 7) {
+          case 0: // upper-case tenant id: the same tenant (stream ids are lower-cased)
+            return JSON.stringify({ ...e, tenantid: tenant.toUpperCase() });
+          case 1: // the tenant id written with a JSON escape: the router cannot read it from the bytes
+            return line.replace(
+              `"tenantid":"${tenant}"`,
+              `"tenantid":"\\u00${tenant.charCodeAt(0).toString(16)}${tenant.slice(1)}"`,
+            );
+          case 2: // another "tenantid" key earlier on the line, inside data
+            return JSON.stringify({ data: { ...(e.data as object), tenantid: "decoy" }, ...e });
+          case 3: // spaces around the colon
+            return line.replace(`"tenantid":"`, `"tenantid" :  "`);
+          default:
+            return line;
+        }
+      });
+      const endings = ["\n", "\r\n", "\r"];
+      let text = "\uFEFF";
+      unusual.forEach((line, i) => {
+        text += `${i % 50 === 0 ? "  \n" : ""}${line}${endings[i % endings.length]}`;
+      });
+      const path = join(dir, "generated.ndjson");
+      writeFileSync(path, text.slice(0, -1)); // no line break after the last line
+      const asOf = "2025-06-30T00:00:00Z";
+      const want = await singleThreaded(path, asOf);
+      expect(JSON.parse(want)).toHaveLength(600);
+      for (const p of PARTITIONS) {
+        const got = evaluateWith(p, "--as-of", asOf, path);
+        expect(got.code, got.stderr).toBe(0);
+        expect(got.stdout === want, `${p} partitions`).toBe(true);
+      }
     },
     TIMEOUT,
   );

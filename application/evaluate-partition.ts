@@ -1,0 +1,143 @@
+// One partition of the parallel evaluator: the pairs of the tenants whose id hashes to it. A tenant's
+// events reach every pair of that tenant, so partitioning by tenant lets each partition fold its
+// pairs alone. Runs in a worker thread, or in the main thread when there is only one partition.
+import { parentPort, workerData } from "node:worker_threads";
+import { intakeLine, StreamEvents } from "./evaluate-file.ts";
+
+/** FNV-1a over the lower-cased tenant id (ASCII, as a valid GUID is): the same hash the byte scanner computes. */
+export function partitionOf(tenantIdLower: string, count: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < tenantIdLower.length; i++) {
+    h ^= tenantIdLower.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % count;
+}
+
+/** Lines as sent to a partition: UTF-8 bytes, each line followed by "\n", and each line's number. */
+export interface LineBatch {
+  readonly bytes: ArrayBuffer;
+  readonly length: number;
+  readonly lineNumbers: Int32Array;
+}
+
+/** A line that turned out to belong to another partition (its tenant id was written unusually). */
+export type Stray = readonly [partition: number, lineNumber: number, line: string];
+
+export interface IntakeResult {
+  /** Bad lines: [line number, report lines]. */
+  readonly bad: [number, readonly string[]][];
+  readonly strays: Stray[];
+}
+
+/** Serialized states in output order: stream ids (the sort key) and their JSON. */
+export interface StateBatch {
+  readonly streamIds: string[];
+  readonly json: string[];
+}
+
+export class FoldPartition {
+  private readonly streams = new StreamEvents();
+  private readonly bad: [number, readonly string[]][] = [];
+  private readonly strays: Stray[] = [];
+  private readonly decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+
+  constructor(
+    private readonly index: number,
+    private readonly count: number,
+  ) {}
+
+  takeBatch(batch: LineBatch): void {
+    const text = this.decoder.decode(new Uint8Array(batch.bytes, 0, batch.length));
+    let start = 0;
+    for (let i = 0; i < batch.lineNumbers.length; i++) {
+      const end = text.indexOf("\n", start);
+      this.take(text.slice(start, end), batch.lineNumbers[i]!, true);
+      start = end + 1;
+    }
+  }
+
+  /** Lines other partitions found to be this one's. */
+  takeStrays(lines: readonly (readonly [number, string])[]): void {
+    for (const [n, line] of lines) this.take(line, n, false);
+  }
+
+  private take(raw: string, n: number, mayStray: boolean): void {
+    const line = intakeLine(raw, n);
+    if (line.kind === "bad") this.bad.push([n, line.report]);
+    else if (line.kind === "blank" || line.kind === "partner" || this.bad.length > 0) return;
+    else {
+      const tenant = (line.event as { tenantid: string }).tenantid.toLowerCase();
+      const owner = this.count === 1 ? 0 : partitionOf(tenant, this.count);
+      if (owner === this.index) this.streams.add(line.kind, line.event);
+      else if (mayStray) this.strays.push([owner, n, raw]);
+      else throw new Error(`line ${n} was sent to partition ${this.index}, belongs to ${owner}`);
+    }
+  }
+
+  endIntake(): IntakeResult {
+    return { bad: this.bad, strays: this.bad.length > 0 ? [] : this.strays };
+  }
+
+  /** The partition's states, serialized, in batches of about `batchBytes` characters of JSON. */
+  *stateBatches(asOf: string, batchBytes = 256 * 1024): Generator<StateBatch> {
+    let batch: StateBatch = { streamIds: [], json: [] };
+    let size = 0;
+    for (const [streamId, state] of this.streams.states(asOf)) {
+      const json = JSON.stringify(state);
+      batch.streamIds.push(streamId);
+      batch.json.push(json);
+      size += json.length;
+      if (size >= batchBytes) {
+        yield batch;
+        batch = { streamIds: [], json: [] };
+        size = 0;
+      }
+    }
+    if (batch.json.length > 0) yield batch;
+  }
+}
+
+/** Messages from the main thread to a partition's worker. */
+export type ToPartition =
+  | { readonly type: "batch"; readonly batch: LineBatch }
+  | { readonly type: "end" }
+  | { readonly type: "fold"; readonly strays: readonly (readonly [number, string])[] };
+
+/** Messages from a partition's worker to the main thread. */
+export type FromPartition =
+  | { readonly type: "ack" }
+  | ({ readonly type: "intake" } & IntakeResult)
+  | ({ readonly type: "states" } & StateBatch)
+  | { readonly type: "done" };
+
+export interface PartitionWorkerData {
+  readonly role: "evaluate-partition";
+  readonly index: number;
+  readonly count: number;
+  readonly asOf: string;
+}
+
+export function isPartitionWorker(): boolean {
+  return (workerData as PartitionWorkerData | undefined)?.role === "evaluate-partition";
+}
+
+/** The worker thread's side: takes batches, reports its intake, then streams its states back. */
+export function runPartitionWorker(): void {
+  const { index, count, asOf } = workerData as PartitionWorkerData;
+  const port = parentPort!;
+  const partition = new FoldPartition(index, count);
+  const send = (m: FromPartition) => port.postMessage(m);
+  port.on("message", (m: ToPartition) => {
+    if (m.type === "batch") {
+      partition.takeBatch(m.batch);
+      send({ type: "ack" });
+    } else if (m.type === "end") {
+      send({ type: "intake", ...partition.endIntake() });
+    } else {
+      partition.takeStrays(m.strays);
+      for (const batch of partition.stateBatches(asOf)) send({ type: "states", ...batch });
+      send({ type: "done" }); // the main thread then terminates this worker
+    }
+  });
+}
