@@ -17,6 +17,7 @@ import {
 import { type DocumentCollection, DocumentConflict, type Versioned } from "../infra/cosmos/documents.ts";
 import {
   type AlertScheduling,
+  eventsAfterCut,
   type PairDocument,
   type ProjectionDocument,
   pairStateAt,
@@ -57,7 +58,7 @@ export class AlertCalendar implements AlertScheduling {
     // An event dated after now changes the windows once it takes effect: look again that day (or
     // at `from`, when it takes effect before the next look anyway).
     const nowMs = now.getTime();
-    for (const e of [...doc.events, ...doc.tenantEvents]) {
+    for (const e of eventsAfterCut(doc)) {
       const at = Date.parse(e.time);
       if (at <= nowMs) continue;
       const on = dateOf(at) < from ? from : dateOf(at);

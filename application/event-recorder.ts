@@ -1,6 +1,14 @@
 import type { EngagementEvent } from "../domain/events.ts";
+import type { TimedEvent } from "../domain/facts.ts";
 import { ConcurrencyError } from "../infra/event-store.ts";
-import type { PairDocument, ProjectionDocument } from "./projection.ts";
+import { idempotencyKey } from "./idempotency.ts";
+import {
+  headFromStreams,
+  inTail,
+  landsInTail,
+  type PairDocument,
+  type ProjectionDocument,
+} from "./projection.ts";
 import type { Head, Projections } from "./projections.ts";
 
 export interface Recorded {
@@ -24,15 +32,26 @@ export class StreamBusy extends Error {
   }
 }
 
+/** The store refused the append itself (not a race): nothing of the group was written. */
+class AppendRefused extends Error {
+  constructor(override readonly cause: unknown) {
+    super("the event store refused the append", { cause });
+  }
+}
+
 const MAX_APPEND_ATTEMPTS = 10;
-const deliveryKey = (e: { source: string; id: string }) => `${e.source}\u0000${e.id}`;
 
 /**
  * Records delivered events in their streams, each exactly once by (source, id).
  * Within this instance, deliveries to the same stream queue behind each other and are appended
- * together as one document (group commit): no contention, fewer requests under load. Across
- * instances, the event store's expected-version check decides and the loser catches up by point
- * reads, which also reveals a redelivery of an event its head had not yet folded.
+ * together as one document (group commit): no contention, fewer requests under load. A group the
+ * store refuses is retried delivery by delivery, so one bad event fails alone. Across instances,
+ * the event store's expected-version check decides and the loser catches up by point reads.
+ *
+ * Duplicates are found exactly with a bounded head: an event after the head's cut is a duplicate
+ * iff its key is in the tail (the tail holds every event after the cut); an event at or before the
+ * cut (a redelivery long after, a late event) is checked against the whole stream, read from the
+ * event documents, and the head is refolded.
  */
 export class EventRecorder {
   private readonly queues = new Map<string, Waiting[]>();
@@ -45,6 +64,13 @@ export class EventRecorder {
 
   record(streamId: string, events: EngagementEvent[]): Promise<Recorded> {
     return new Promise<Recorded>((resolve, reject) => {
+      // An event that cannot be serialised is refused before it can share a group with others.
+      try {
+        JSON.stringify(events);
+      } catch (error) {
+        reject(error);
+        return;
+      }
       const queue = this.queues.get(streamId);
       const waiting = { events, resolve, reject };
       if (queue) {
@@ -54,6 +80,11 @@ export class EventRecorder {
       this.queues.set(streamId, [waiting]);
       void this.drain(streamId);
     });
+  }
+
+  /** The pair's full timeline at `asOf`, from the event documents. */
+  timelineAt(doc: PairDocument, asOf: string): Promise<TimedEvent[]> {
+    return this.projections.timelineAt(doc, asOf);
   }
 
   private async drain(streamId: string): Promise<void> {
@@ -68,61 +99,125 @@ export class EventRecorder {
         head = await this.commit(streamId, batch, head);
       } catch (error) {
         head = undefined;
-        for (const w of batch) w.reject(error);
+        this.projections.forget(streamId);
+        if (error instanceof AppendRefused && batch.length > 1) {
+          // Nothing of the group was stored: each delivery alone, so only the refused one fails.
+          for (const w of batch) {
+            try {
+              head = await this.commit(streamId, [w], head);
+            } catch (single) {
+              head = undefined;
+              this.projections.forget(streamId);
+              w.reject(single instanceof AppendRefused ? single.cause : single);
+            }
+          }
+        } else {
+          const cause = error instanceof AppendRefused ? error.cause : error;
+          for (const w of batch) w.reject(cause);
+        }
       }
     }
   }
 
   /** Appends a batch's new events as one document and writes the head; returns the head for the next batch. */
   private async commit(streamId: string, batch: Waiting[], known?: Head): Promise<Head> {
-    let head = known ?? (await this.projections.readHead(streamId));
+    let head = known ?? this.projections.cached(streamId) ?? (await this.projections.readHead(streamId));
     let doc = head.doc;
     for (let attempt = 1; ; attempt++) {
-      const seen = new Set(doc.events.map(deliveryKey));
+      const seen = new Set<string>();
       const fresh: EngagementEvent[] = [];
+      let beforeCut = false;
       const outcome = batch.map(() => ({
         accepted: [] as EngagementEvent[],
         duplicates: [] as EngagementEvent[],
       }));
       for (const [i, w] of batch.entries()) {
         for (const e of w.events) {
-          const key = deliveryKey(e);
-          if (seen.has(key)) outcome[i]!.duplicates.push(e);
+          const key = idempotencyKey(e);
+          if (seen.has(key) || inTail(doc, e)) outcome[i]!.duplicates.push(e);
           else {
             seen.add(key);
             fresh.push(e);
             outcome[i]!.accepted.push(e);
+            if (!landsInTail(doc, e)) beforeCut = true;
           }
         }
       }
+      const respond = (written: ProjectionDocument, pairs: PairDocument[]) => {
+        for (const [i, w] of batch.entries()) w.resolve({ ...outcome[i]!, head: written, pairs });
+      };
       if (fresh.length === 0) {
-        const pairs = doc.docType === "pair" ? [doc] : [];
-        for (const [i, w] of batch.entries()) w.resolve({ ...outcome[i]!, head: doc, pairs });
-        return { doc, etag: head.etag };
+        respond(doc, doc.docType === "pair" ? [doc] : []);
+        return head;
       }
       try {
-        const { lastVersion } = await this.projections.store.append(streamId, fresh, doc.version);
-        const next = this.projections.project({
-          ...doc,
-          version: lastVersion,
-          events: [...doc.events, ...fresh],
-        });
-        const written = await this.projections.writeHead({ doc, etag: head.etag }, next);
+        const written = beforeCut
+          ? await this.appendBeforeCut(head, fresh, outcome)
+          : await this.appendToTail(head, fresh);
         const pairs =
           written.doc.docType === "pair"
             ? [written.doc]
             : written.doc.docType === "tenant"
               ? await this.projections.propagateTenant(written.doc)
               : [];
-        for (const [i, w] of batch.entries()) w.resolve({ ...outcome[i]!, head: written.doc, pairs });
+        respond(written.doc, pairs);
         return written;
       } catch (error) {
         if (!(error instanceof ConcurrencyError)) throw error;
+        this.projections.forget(streamId);
         if (attempt >= MAX_APPEND_ATTEMPTS) throw new StreamBusy(streamId);
         await sleep(this.backoffMs(attempt));
         head = await this.projections.readHead(streamId);
-        doc = await this.projections.catchUp(head.doc);
+        doc = await this.projections.catchUpOwn(head.doc);
+        head = { ...head, doc };
       }
+    }
+  }
+
+  /** The common case: 1 create, 1 etag-checked replace (plus 1 read when the head was not cached). */
+  private async appendToTail(head: Head, fresh: EngagementEvent[]): Promise<Head> {
+    const { lastVersion } = await this.append(head.doc.streamId, fresh, head.doc.version);
+    const next = await this.projections.merge(head.doc, fresh, lastVersion);
+    return this.projections.writeHead(head, this.projections.project(next));
+  }
+
+  /**
+   * An event at or before the cut: only the whole stream can say whether it is new. Reads it from the
+   * event documents, keeps the genuinely new events, appends them and refolds the head from the streams.
+   */
+  private async appendBeforeCut(
+    head: Head,
+    fresh: EngagementEvent[],
+    outcome: { accepted: EngagementEvent[]; duplicates: EngagementEvent[] }[],
+  ): Promise<Head> {
+    const stream = await this.projections.streamOf(head.doc.streamId);
+    const stored = new Set(stream.events.map(idempotencyKey));
+    for (const o of outcome) {
+      const accepted = o.accepted.filter((e) => !stored.has(idempotencyKey(e)));
+      o.duplicates.push(...o.accepted.filter((e) => stored.has(idempotencyKey(e))));
+      o.accepted = accepted;
+    }
+    const add = fresh.filter((e) => !stored.has(idempotencyKey(e)));
+    let version = stream.version;
+    if (add.length > 0) version = (await this.append(head.doc.streamId, add, stream.version)).lastVersion;
+    const doc = head.doc;
+    const tenant =
+      doc.docType === "pair" ? await this.projections.tenantStream(doc) : { events: [], version: 0 };
+    const next = headFromStreams(
+      doc,
+      { events: [...stream.events, ...add], version },
+      tenant,
+      this.projections.clock(),
+    );
+    return this.projections.writeHead(head, this.projections.project(next));
+  }
+
+  private async append(streamId: string, events: EngagementEvent[], expectedVersion: number) {
+    try {
+      return await this.projections.store.append(streamId, events, expectedVersion);
+    } catch (error) {
+      if (error instanceof ConcurrencyError) throw error;
+      throw new AppendRefused(error);
     }
   }
 }

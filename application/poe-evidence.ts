@@ -1,7 +1,7 @@
 import type { Readable } from "node:stream";
 import type { EngagementEvent } from "../domain/events.ts";
 import { pairStreamId } from "../domain/events.ts";
-import { canonicalInstant } from "../domain/fold.ts";
+import { canonicalInstant, pairKeyOf, stateOfTimeline } from "../domain/fold.ts";
 import { poeSummary } from "../domain/poe-summary.ts";
 import {
   DEFAULT_MAX_DOCUMENT_BYTES,
@@ -11,13 +11,7 @@ import {
 import type { DocumentCollection } from "../infra/cosmos/documents.ts";
 import type { EventRecorder } from "./event-recorder.ts";
 import { parseDocumentUpload } from "./multipart.ts";
-import {
-  type PairDocument,
-  type ProjectionDocument,
-  pairDocumentId,
-  pairStateAt,
-  pairTimelineAt,
-} from "./projection.ts";
+import { eventsAfterCut, type PairDocument, type ProjectionDocument, pairDocumentId } from "./projection.ts";
 
 /** The largest document a partner may upload (the store enforces it while streaming). */
 export const MAX_DOCUMENT_BYTES = DEFAULT_MAX_DOCUMENT_BYTES;
@@ -103,7 +97,9 @@ export class PoeEvidence {
       throw error;
     }
     if (recorded.accepted.length > 0) return { kind: "stored", document, recorded: true };
-    const first = recorded.head.events.find((e) => e.source === DOCUMENTS_SOURCE && e.id === eventId);
+    const first = eventsAfterCut(recorded.head).find(
+      (e) => e.source === DOCUMENTS_SOURCE && e.id === eventId,
+    );
     const firstData = first?.data as { documentId: string; fileName: string } | undefined;
     if (firstData && firstData.documentId !== document.documentId) {
       await this.store.deleteDocument(partnerId, tenantId, workload, document.documentId);
@@ -134,7 +130,8 @@ export class PoeEvidence {
     const doc = await this.pair(partnerId, tenantId, workload);
     if (!doc) return undefined;
     const at = canonicalInstant(asOf ?? this.clock().toISOString());
-    const events = pairTimelineAt(doc, at);
-    return poeSummary({ state: pairStateAt(doc, at, events), events });
+    // The summary lists every event: read from the event documents (a head keeps only a bounded tail).
+    const events = await this.recorder.timelineAt(doc, at);
+    return poeSummary({ state: stateOfTimeline(pairKeyOf(doc.streamId), events, at), events });
   }
 }

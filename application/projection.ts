@@ -1,21 +1,57 @@
 import { dateOf } from "../domain/dates.ts";
-import type { EngagementEvent } from "../domain/events.ts";
-import type { TimedEvent } from "../domain/facts.ts";
-import { canonicalInstant, evaluatePair, pairKeyOf, pairTimeline, stateOfTimeline } from "../domain/fold.ts";
+import { type EngagementEvent, EVENT_VOIDED } from "../domain/events.ts";
+import { byBusinessTime, type TimedEvent, timed } from "../domain/facts.ts";
+import {
+  canonicalInstant,
+  EMPTY_FOLD,
+  type FoldState,
+  foldEvents,
+  pairKeyOf,
+  pairTimeline,
+  verdictAt,
+} from "../domain/fold.ts";
 import type { PairState } from "../domain/pair-state.ts";
+import { idempotencyKey } from "./idempotency.ts";
+import { extendPairFacts, NO_SCORING_FACTS, type PairFacts as ScoringFacts } from "./scoring-facts.ts";
 
-// Projection documents live in the `pairs` container (partition /partnerId), one per stream: they
-// are the stream's head for appends (version + events, equinox's "tip"), and the read model for
-// queries. Each can be thrown away and rebuilt from the events container.
+// Projection documents live in the `pairs` container (partition /partnerId), one per stream: the
+// stream's head for appends (equinox's "tip") and the read model for queries. A head is BOUNDED:
+// a snapshot (the fold of every event up to a cut in business order) and a tail (every event after
+// the cut, at most TAIL_MAX of them unless dated in the future). It can always be thrown away and
+// folded again from the events container (`npm run rebuild`).
+
+/** Storage format of heads; documents without it carry their whole streams (the first version). */
+export const HEAD_FORMAT = 2;
+/** Events kept unfolded after the cut: a late event landing among them costs no refold. */
+export const TAIL_MAX = 32;
+/** An event that changes how an EARLIER event folds: always refolded from the event documents. */
+export const REACHES_BACK = new Set<string>([EVENT_VOIDED]);
+
+/** The business-time position of the last event folded into a snapshot (byBusinessTime's order). */
+export interface Cut {
+  t: number;
+  s: string;
+  i: string;
+}
+
+export interface Snapshot {
+  /** Every stored event at or before the cut is folded in `fold`; every one after it is in `tail`. */
+  cut: Cut | null;
+  fold: FoldState;
+}
 
 interface HeadDocument {
   id: string;
   partnerId: string;
   streamId: string;
+  format: typeof HEAD_FORMAT;
   /** The stream version folded into this document. */
   version: number;
-  /** The stream's events, as stored, so reads and appends never need a query. */
-  events: EngagementEvent[];
+  snapshot: Snapshot;
+  /** The events after the cut, distinct, in business order. */
+  tail: EngagementEvent[];
+  /** Keys of events the streams' voids name (bounded by the voids): such an event, arriving, is refolded. */
+  voidTargets?: string[];
   projectedAt: string;
 }
 
@@ -23,9 +59,9 @@ export interface PairDocument extends HeadDocument {
   docType: "pair";
   tenantId: string;
   workload: string;
-  /** The tenant stream's version and events folded in (tenant events apply to every pair). */
+  /** The tenant stream's version folded in (tenant events apply to every pair, through snapshot and tail). */
   tenantVersion: number;
-  tenantEvents: EngagementEvent[];
+  snapshot: Snapshot & { scoring: ScoringFacts };
   /** STATE.md at `projectedAt`, without the timeline; filters and lists read it. */
   state: PairState;
   /** Earliest date this pair has a claim-window alert to raise (the timer queries by it). */
@@ -43,11 +79,20 @@ export interface TenantDocument extends HeadDocument {
   tenantId: string;
 }
 
+/** A partner's certifications: few, so its head keeps them all in `tail` (never cut). */
 export interface PartnerDocument extends HeadDocument {
   docType: "partner";
 }
 
 export type ProjectionDocument = PairDocument | TenantDocument | PartnerDocument;
+
+/** A head as the first version stored it: the whole stream (and the tenant's) copied in. */
+export type LegacyHead = Omit<ProjectionDocument, "format" | "snapshot" | "tail"> & {
+  format?: undefined;
+  events: EngagementEvent[];
+  tenantEvents?: EngagementEvent[];
+  tenantVersion?: number;
+};
 
 /** Document ids inside a partner's partition. */
 export const pairDocumentId = (tenantId: string, workload: string) =>
@@ -68,65 +113,237 @@ export function headOf(streamId: string): {
   return { partnerId: parts[0]!, id: PARTNER_DOCUMENT_ID, docType: "partner" };
 }
 
+const EMPTY_SNAPSHOT: Snapshot = { cut: null, fold: EMPTY_FOLD };
+
 export function emptyHead(streamId: string, now: Date): ProjectionDocument {
   const head = headOf(streamId);
   const base = {
     id: head.id,
     partnerId: head.partnerId,
     streamId,
+    format: HEAD_FORMAT as typeof HEAD_FORMAT,
     version: 0,
-    events: [],
+    snapshot: EMPTY_SNAPSHOT,
+    tail: [],
     projectedAt: now.toISOString(),
   };
   if (head.docType === "partner") return { ...base, docType: "partner" };
   const tenantId = streamId.split("|")[1]!;
   if (head.docType === "tenant") return { ...base, docType: "tenant", tenantId };
   const key = pairKeyOf(streamId);
-  return {
+  const pair: PairDocument = {
     ...base,
     docType: "pair",
     tenantId,
     workload: key.workload,
     tenantVersion: 0,
-    tenantEvents: [],
-    state: evaluatePair(key, [], [], canonicalInstant(now.toISOString())),
+    snapshot: { ...EMPTY_SNAPSHOT, scoring: NO_SCORING_FACTS },
+    state: verdictAt(EMPTY_FOLD, key, canonicalInstant(now.toISOString())),
     nextAlertOn: null,
     raisedAlerts: [],
   };
+  return pair;
 }
 
-/** The events the pair's state at an instant folds (its own and its tenant's), in business order. */
-export function pairTimelineAt(doc: PairDocument, asOf: string): TimedEvent[] {
-  return pairTimeline(doc.events, doc.tenantEvents, asOf);
+/** A new pair starts from its tenant's head: the tenant's snapshot is the pair's up to the tenant's cut. */
+export function pairFromTenant(pair: PairDocument, tenant: TenantDocument): PairDocument {
+  return {
+    ...pair,
+    tenantVersion: tenant.version,
+    snapshot: { ...tenant.snapshot, scoring: NO_SCORING_FACTS },
+    tail: tenant.tail,
+    ...(tenant.voidTargets?.length ? { voidTargets: tenant.voidTargets } : {}),
+  };
 }
 
-/** The pair's state at an instant, folded from the events the document carries. */
-export function pairStateAt(
-  doc: PairDocument,
-  asOf: string,
-  timeline = pairTimelineAt(doc, asOf),
-): PairState {
-  return stateOfTimeline(pairKeyOf(doc.streamId), timeline, asOf);
+export const isCurrentHead = (doc: { format?: unknown }): boolean => doc.format === HEAD_FORMAT;
+
+const cutOf = (t: TimedEvent): Cut => ({ t: t.timeMs, s: t.event.source, i: t.event.id });
+const afterCut = (t: TimedEvent, cut: Cut | null) =>
+  cut === null ||
+  byBusinessTime(t, { timeMs: cut.t, event: { source: cut.s, id: cut.i }, date: "" } as TimedEvent) > 0;
+/** Distinct within a stream: a pair head's tail holds its tenant's events as well. */
+const tailKey = (e: EngagementEvent) => ("workload" in e && e.workload ? "p" : "t") + idempotencyKey(e);
+
+/** Whether an event of this stream is already in the head's tail (the tail holds every one after the cut). */
+export function inTail(doc: ProjectionDocument, e: EngagementEvent): boolean {
+  const key = tailKey(e);
+  return doc.tail.some((t) => tailKey(t) === key);
+}
+
+/** Whether the event lands after the head's cut, so the head can take it without a refold. */
+export function landsInTail(doc: ProjectionDocument, e: EngagementEvent): boolean {
+  if (REACHES_BACK.has(e.type) || doc.voidTargets?.includes(idempotencyKey(e))) return false;
+  return afterCut(timed(e), doc.snapshot.cut);
+}
+
+/** The keys of the events voids name, over whole streams. */
+function voidTargetsOf(...streams: (readonly EngagementEvent[])[]): string[] {
+  const out = new Set<string>();
+  for (const events of streams)
+    for (const e of events)
+      if (e.type === EVENT_VOIDED) {
+        const { voidedSource, voidedId } = e.data as { voidedSource: string; voidedId: string };
+        out.add(idempotencyKey({ source: voidedSource, id: voidedId }));
+      }
+  return [...out].sort();
+}
+
+/**
+ * The head with `events` (of the stream, or the tenant's for a pair) merged into its tail, then the
+ * oldest tail events folded into the snapshot until TAIL_MAX remain (never one dated after now).
+ * Undefined when one of them lands at or before the cut: the caller refolds from the event documents.
+ */
+export function withEvents<D extends ProjectionDocument>(
+  doc: D,
+  events: readonly EngagementEvent[],
+  now: Date,
+): D | undefined {
+  if (!events.every((e) => landsInTail(doc, e))) return undefined;
+  const byKey = new Map<string, TimedEvent>();
+  for (const e of doc.tail) byKey.set(tailKey(e), timed(e));
+  for (const e of events) if (!byKey.has(tailKey(e))) byKey.set(tailKey(e), timed(e));
+  return compacted(doc, [...byKey.values()].sort(byBusinessTime), now);
+}
+
+function compacted<D extends ProjectionDocument>(doc: D, tail: TimedEvent[], now: Date): D {
+  if (doc.docType === "partner") return { ...doc, tail: tail.map((t) => t.event) };
+  let k = Math.max(0, tail.length - TAIL_MAX);
+  while (k > 0 && tail[k - 1]!.timeMs > now.getTime()) k--;
+  if (k === 0) return { ...doc, tail: tail.map((t) => t.event) };
+  const folded = tail.slice(0, k);
+  const snapshot: Snapshot = { cut: cutOf(folded.at(-1)!), fold: foldEvents(folded, doc.snapshot.fold) };
+  const rest = tail.slice(k).map((t) => t.event);
+  if (doc.docType === "tenant") return { ...doc, snapshot, tail: rest };
+  const own = folded.map((t) => t.event).filter((e) => "workload" in e && e.workload);
+  const scoring = extendPairFacts((doc as PairDocument).snapshot.scoring, own);
+  return { ...doc, snapshot: { ...snapshot, scoring }, tail: rest };
+}
+
+/**
+ * The head folded again from whole streams (the stream's events at `version`; for a pair also its
+ * tenant's at `tenantVersion`): the refold after a late event, a void, or a migration.
+ */
+export function headFromStreams<D extends ProjectionDocument>(
+  doc: D,
+  stream: { events: readonly EngagementEvent[]; version: number },
+  tenant: { events: readonly EngagementEvent[]; version: number },
+  now: Date,
+): D {
+  const targets = voidTargetsOf(stream.events, tenant.events);
+  const { voidTargets: _old, ...rest } = doc;
+  const base = {
+    ...rest,
+    format: HEAD_FORMAT,
+    version: stream.version,
+    ...(targets.length > 0 ? { voidTargets: targets } : {}),
+  } as D;
+  if (base.docType === "partner")
+    return {
+      ...base,
+      snapshot: EMPTY_SNAPSHOT,
+      tail: pairTimeline(stream.events, [], "9999-12-31T23:59:59Z").map((t) => t.event),
+    };
+  // The domain's own timeline (distinct per stream, business order) is what the evaluator folds.
+  const own = base.docType === "pair" ? stream.events : [];
+  const tenantEvents = base.docType === "pair" ? tenant.events : stream.events;
+  const timeline = pairTimeline(own, tenantEvents, "9999-12-31T23:59:59.999Z");
+  const nowMs = now.getTime();
+  // A void is folded with everything before it, so the domain sees the event it voids in the same fold.
+  const voids = timeline.some((t) => REACHES_BACK.has(t.event.type));
+  let k = voids ? timeline.length : Math.max(0, timeline.length - TAIL_MAX);
+  while (k > 0 && timeline[k - 1]!.timeMs > nowMs) k--;
+  const folded = timeline.slice(0, k);
+  const snapshot: Snapshot = {
+    cut: k > 0 ? cutOf(folded.at(-1)!) : null,
+    fold: foldEvents(folded),
+  };
+  const tail = timeline.slice(k).map((t) => t.event);
+  if (base.docType === "tenant") return { ...base, snapshot, tail };
+  const ownFolded = folded.map((t) => t.event).filter((e) => "workload" in e && e.workload);
+  const pair = base as PairDocument;
+  return {
+    ...pair,
+    tenantVersion: tenant.version,
+    snapshot: { ...snapshot, scoring: extendPairFacts(NO_SCORING_FACTS, ownFolded) },
+    tail,
+  } as D;
+}
+
+/** A head of the first format, refolded in memory from the streams it carries (no request). */
+export function upgradeHead(doc: ProjectionDocument | LegacyHead, now: Date): ProjectionDocument {
+  if (isCurrentHead(doc)) return doc as ProjectionDocument;
+  const { events, tenantEvents, ...rest } = doc as LegacyHead;
+  const fresh = emptyHead(rest.streamId, now);
+  const merged = {
+    ...fresh,
+    ...rest,
+    format: HEAD_FORMAT,
+    snapshot: fresh.snapshot,
+    tail: [],
+  } as ProjectionDocument;
+  return headFromStreams(
+    merged,
+    { events: events ?? [], version: rest.version },
+    { events: tenantEvents ?? [], version: (rest as LegacyHead).tenantVersion ?? 0 },
+    now,
+  );
+}
+
+/** The events a head has not folded into its snapshot (those dated after now among them). */
+export function eventsAfterCut(doc: ProjectionDocument | LegacyHead): readonly EngagementEvent[] {
+  if (!isCurrentHead(doc)) {
+    const legacy = doc as LegacyHead;
+    return [...legacy.events, ...(legacy.tenantEvents ?? [])];
+  }
+  return (doc as ProjectionDocument).tail;
+}
+
+/** Thrown when a state is asked for before the head's cut: only the event documents can answer. */
+export class BeforeCut extends Error {
+  override readonly name = "BeforeCut";
+}
+
+/** Whether the head alone can answer the state at `asOf` (at or after its cut). */
+export function answersAt(doc: PairDocument, asOf: string): boolean {
+  const cut = doc.snapshot.cut;
+  return cut === null || Date.parse(asOf) >= cut.t;
+}
+
+/** The pair's fold at `asOf` from its head: the snapshot plus the tail events up to `asOf`. */
+export function foldAt(doc: PairDocument, asOf: string): FoldState {
+  if (!answersAt(doc, asOf)) throw new BeforeCut(`${doc.id} has folded events after ${asOf}`);
+  const asOfMs = Date.parse(asOf);
+  const due: TimedEvent[] = [];
+  for (const e of doc.tail) {
+    const t = timed(e);
+    if (t.timeMs <= asOfMs) due.push(t);
+  }
+  return foldEvents(due, doc.snapshot.fold);
+}
+
+/** The pair's state at an instant at or after its cut (lists, the timer); a first-format head is upgraded. */
+export function pairStateAt(stored: PairDocument | LegacyHead, asOf: string): PairState {
+  const doc = upgradeHead(stored as PairDocument, new Date(asOf)) as PairDocument;
+  return verdictAt(foldAt(doc, asOf), pairKeyOf(doc.streamId), canonicalInstant(asOf));
 }
 
 /** Re-derives a pair document's state (and what depends on it) at `now`. */
 export function reproject(doc: PairDocument, now: Date, schedule: AlertScheduling): PairDocument {
-  const state = pairStateAt(doc, canonicalInstant(now.toISOString()));
+  const asOf = canonicalInstant(now.toISOString());
+  const fold = foldAt(doc, asOf);
+  const state = verdictAt(fold, pairKeyOf(doc.streamId), asOf);
   return {
     ...doc,
     state,
     projectedAt: now.toISOString(),
     nextAlertOn: schedule.nextAlertOn(doc, state, dateOf(now.getTime()), now),
-    ...searchFields(doc.tenantId, doc.tenantEvents),
+    ...searchFields(doc.tenantId, fold.facts.tenant?.customerName ?? null),
   };
 }
 
-/** The customer's name from the newest tenant profile, and the text a list search matches. */
-export function searchFields(tenantId: string, tenantEvents: readonly EngagementEvent[]) {
-  let profile: EngagementEvent | undefined;
-  for (const e of tenantEvents)
-    if (e.type === "tenant.profiled" && (!profile || Date.parse(e.time) >= Date.parse(profile.time))) profile = e;
-  const customerName = profile?.type === "tenant.profiled" ? profile.data.customerName : null;
+/** The customer's name from the tenant profile in force, and the text a list search matches. */
+export function searchFields(tenantId: string, customerName: string | null) {
   return { customerName, search: `${customerName ?? ""} ${tenantId}`.toLowerCase() };
 }
 
@@ -139,4 +356,19 @@ export interface AlertScheduling {
 /** The summary a POST /api/events response gives per pair (contract/API.md). */
 export function pairSummary(doc: PairDocument) {
   return { tenantId: doc.tenantId, workload: doc.workload, stage: doc.state.stage, claim: doc.state.claim };
+}
+
+/** A head folded from a stream's events held in memory (benchmarks and tests seed heads with it). */
+export function headWithEvents(
+  streamId: string,
+  events: readonly EngagementEvent[],
+  now: Date,
+  tenantEvents: readonly EngagementEvent[] = [],
+): ProjectionDocument {
+  return headFromStreams(
+    emptyHead(streamId, now),
+    { events, version: events.length },
+    { events: tenantEvents, version: tenantEvents.length },
+    now,
+  );
 }

@@ -1,15 +1,21 @@
 import type { EngagementEvent } from "../domain/events.ts";
+import type { TimedEvent } from "../domain/facts.ts";
+import { pairTimeline } from "../domain/fold.ts";
 import { type DocumentCollection, DocumentConflict } from "../infra/cosmos/documents.ts";
 import type { EventStore } from "../infra/event-store.ts";
 import {
   type AlertScheduling,
   emptyHead,
+  headFromStreams,
   headOf,
   type PairDocument,
   type ProjectionDocument,
+  pairFromTenant,
   reproject,
   type TenantDocument,
   tenantDocumentId,
+  upgradeHead,
+  withEvents,
 } from "./projection.ts";
 
 export interface Head {
@@ -18,13 +24,24 @@ export interface Head {
   etag?: string;
 }
 
+interface Stream {
+  events: EngagementEvent[];
+  version: number;
+}
+
 const MAX_WRITE_ATTEMPTS = 8;
+/** Heads this instance keeps with their etags: an append to one of them is 2 requests, not 3. */
+const CACHED_HEADS = 20_000;
 
 /**
- * Keeps the projection documents (stream heads) current: reading heads, catching them up from the
- * events by point reads, writing them etag-checked, and carrying tenant events to the tenant's pairs.
+ * Keeps the projection documents (stream heads) current: reading heads (from this instance's cache
+ * when it has them), catching them up from the events by point reads, refolding them from the event
+ * documents when an event lands before their cut, writing them etag-checked, and carrying tenant
+ * events to the tenant's pairs.
  */
 export class Projections {
+  readonly #cache = new Map<string, Head>();
+
   constructor(
     readonly store: EventStore,
     readonly docs: DocumentCollection<ProjectionDocument>,
@@ -32,18 +49,109 @@ export class Projections {
     readonly clock: () => Date,
   ) {}
 
+  /** The head this instance last read or wrote, with its etag (it may be stale: a 412/409 says so). */
+  cached(streamId: string): Head | undefined {
+    return this.#cache.get(streamId);
+  }
+
+  remember(head: Head): Head {
+    if (!head.etag) return head;
+    this.#cache.delete(head.doc.streamId);
+    this.#cache.set(head.doc.streamId, head);
+    if (this.#cache.size > CACHED_HEADS) this.#cache.delete(this.#cache.keys().next().value!);
+    return head;
+  }
+
+  forget(streamId: string): void {
+    this.#cache.delete(streamId);
+  }
+
+  /** The stored head (a first-format one upgraded in memory); none yet: an empty one, a pair's from its tenant's. */
   async readHead(streamId: string): Promise<Head> {
     const { partnerId, id } = headOf(streamId);
     const found = await this.docs.read(partnerId, id);
-    if (found) return { doc: found.doc, etag: found.etag };
-    return { doc: await this.withTenant(emptyHead(streamId, this.clock())) };
+    if (found) return this.remember({ doc: upgradeHead(found.doc, this.clock()), etag: found.etag });
+    const empty = emptyHead(streamId, this.clock());
+    if (empty.docType !== "pair") return { doc: empty };
+    const tenant = await this.tenantHead(empty, true);
+    return { doc: tenant ? pairFromTenant(empty, tenant) : empty };
   }
 
-  /** Folds events appended after the head's version (point reads, no query). */
-  async catchUp(doc: ProjectionDocument): Promise<ProjectionDocument> {
+  /** The pair's tenant head: cached when `cachedOk` and known to this instance, else one point read. */
+  private async tenantHead(pair: PairDocument, cachedOk = false): Promise<TenantDocument | undefined> {
+    const tenantStream = pair.streamId.split("|").slice(0, 2).join("|");
+    const cached = cachedOk ? this.#cache.get(tenantStream) : undefined;
+    if (cached?.doc.docType === "tenant") return cached.doc;
+    const found = await this.docs.read(pair.partnerId, tenantDocumentId(pair.tenantId));
+    if (!found || found.doc.docType !== "tenant") return undefined;
+    return this.remember({ doc: upgradeHead(found.doc, this.clock()), etag: found.etag })
+      .doc as TenantDocument;
+  }
+
+  /** The stream's own events appended after the head (point reads along the chain, no query). */
+  async catchUpOwn(doc: ProjectionDocument): Promise<ProjectionDocument> {
     const { events, version } = await this.store.readForward(doc.streamId, doc.version + 1);
     if (events.length === 0) return doc;
-    return { ...doc, version, events: [...doc.events, ...events.map((e) => e.event as EngagementEvent)] };
+    return this.merge(
+      doc,
+      events.map((e) => e.event as EngagementEvent),
+      version,
+    );
+  }
+
+  /** Own events and, for a pair, its tenant's events appended after the versions the head has folded. */
+  async catchUp(doc: ProjectionDocument): Promise<ProjectionDocument> {
+    let next = await this.catchUpOwn(doc);
+    if (next.docType !== "pair") return next;
+    const tenant = await this.tenantHead(next);
+    if (!tenant || tenant.version <= next.tenantVersion) return next;
+    const { events, version } = await this.store.readForward(tenant.streamId, next.tenantVersion + 1);
+    next = await this.mergeTenant(
+      next,
+      events.map((e) => e.event as EngagementEvent),
+      version,
+    );
+    return next;
+  }
+
+  /** Stored events of the stream merged into the head: into its tail, or a refold when one lands before the cut. */
+  async merge(
+    doc: ProjectionDocument,
+    events: EngagementEvent[],
+    version: number,
+  ): Promise<ProjectionDocument> {
+    const fast = withEvents(doc, events, this.clock());
+    if (fast) return { ...fast, version };
+    return this.refold(doc);
+  }
+
+  private async mergeTenant(doc: PairDocument, events: EngagementEvent[], version: number) {
+    const fast = withEvents(doc, events, this.clock());
+    if (fast) return { ...fast, tenantVersion: version };
+    return this.refold(doc);
+  }
+
+  /** The head folded again from the whole streams in the event documents (one query per stream). */
+  async refold<D extends ProjectionDocument>(doc: D): Promise<D> {
+    const stream = await this.streamOf(doc.streamId);
+    const tenant = doc.docType === "pair" ? await this.tenantStream(doc) : { events: [], version: 0 };
+    return headFromStreams(doc, stream, tenant, this.clock());
+  }
+
+  async streamOf(streamId: string): Promise<Stream> {
+    const { events, version } = await this.store.readStream(streamId);
+    return { events: events.map((e) => e.event as EngagementEvent), version };
+  }
+
+  async tenantStream(pair: PairDocument): Promise<Stream> {
+    const tenant = await this.tenantHead(pair);
+    return tenant ? this.streamOf(tenant.streamId) : { events: [], version: 0 };
+  }
+
+  /** The full timeline of a pair at `asOf`, read from the event documents (GET of one pair, the POE summary). */
+  async timelineAt(pair: PairDocument, asOf: string): Promise<TimedEvent[]> {
+    const [own, tenant] = await Promise.all([this.streamOf(pair.streamId), this.tenantStream(pair)]);
+    return pairTimeline(own.events, tenant.events, asOf);
   }
 
   /** The document re-derived at now (pairs: state and next alert date). */
@@ -55,68 +163,57 @@ export class Projections {
 
   /**
    * Writes a head etag-checked. When another writer got there first, re-reads it and keeps whichever
-   * has folded more of the stream, catching up and retrying: the head never goes backwards.
+   * has folded more of the streams, catching up and retrying: the head never goes backwards.
    */
   async writeHead(head: Head, next: ProjectionDocument): Promise<Head> {
     let candidate = next;
     let current = head;
     for (let attempt = 1; ; attempt++) {
       try {
-        return current.etag
+        const written = current.etag
           ? await this.docs.replace(candidate, current.etag)
           : await this.docs.create(candidate);
+        return this.remember(written);
       } catch (error) {
+        this.forget(candidate.streamId);
         if (!(error instanceof DocumentConflict) || attempt >= MAX_WRITE_ATTEMPTS) throw error;
         current = await this.readHead(candidate.streamId);
         const theirs = current.doc;
-        if (theirs.version >= candidate.version && !newerTenant(candidate, theirs)) return current;
-        // Keep their alert record and tenant copy; fold our stream position on top of theirs.
-        const merged = theirs.version >= candidate.version ? theirs : await this.catchUp(theirs);
-        candidate = this.project(mergeTenant(merged, candidate));
+        if (covers(theirs, candidate)) return current;
+        // Keep their alert record; fold what the streams hold beyond their versions on top.
+        candidate = this.project(await this.catchUp(theirs));
       }
     }
   }
 
-  /** Brings a head up to at least `version` of its stream (the change feed's healing step). */
+  /** Brings a head up to at least `version` of its stream, and a pair to its tenant's (the change feed's healing step). */
   async heal(streamId: string, version: number): Promise<ProjectionDocument> {
     const head = await this.readHead(streamId);
     let doc = head.doc;
-    if (doc.version < version || !head.etag) {
-      const caughtUp = await this.catchUp(doc);
-      doc = (await this.writeHead(head, this.project(await this.withTenant(caughtUp)))).doc;
-    } else if (doc.docType === "pair") {
-      // A pair created while its tenant's profile was being recorded may have missed it.
-      const withTenant = await this.withTenant(doc);
-      if (withTenant !== doc) doc = (await this.writeHead(head, this.project(withTenant))).doc;
+    const caughtUp = await this.catchUp(doc);
+    if (caughtUp !== doc || !head.etag || doc.version < version) {
+      doc = (await this.writeHead(head, this.project(caughtUp))).doc;
     }
     if (doc.docType === "tenant") await this.propagateTenant(doc);
     return doc;
   }
 
-  /** Replaces a head with one folded from the whole stream (rebuilds: the snapshot is disposable). */
+  /** Replaces a head with one folded from the whole streams (rebuilds and migrations: the snapshot is disposable). */
   async rebuildStream(streamId: string): Promise<void> {
-    const { events, version } = await this.store.readStream(streamId);
     const head = await this.readHead(streamId);
-    const fresh = await this.withTenant(emptyHead(streamId, this.clock()));
-    const keep =
-      head.doc.docType === "pair" && fresh.docType === "pair" ? { raisedAlerts: head.doc.raisedAlerts } : {};
-    const rebuilt = this.project({
-      ...fresh,
-      ...keep,
-      version,
-      events: events.map((e) => e.event as EngagementEvent),
-    });
-    await this.writeHead(head, rebuilt);
+    const base = head.etag ? head.doc : emptyHead(streamId, this.clock());
+    await this.writeHead(head, this.project(await this.refold(base)));
   }
 
-  /** Carries a tenant's events to every pair of the tenant that has folded an older version. */
+  /** Carries a tenant's events to every pair of the tenant that has folded an older version of it. */
   async propagateTenant(tenant: TenantDocument): Promise<PairDocument[]> {
     const updated: PairDocument[] = [];
     let continuationToken: string | undefined;
     do {
-      const page = await this.docs.query(
+      // Ids and versions only: the pairs' heads are read one by one, etag in hand.
+      const page = await this.docs.query<{ id: string; tenantVersion?: number }>(
         tenant.partnerId,
-        "SELECT * FROM c WHERE c.partnerId = @partnerId AND c.docType = 'pair' AND c.tenantId = @tenantId",
+        "SELECT c.id, c.tenantVersion FROM c WHERE c.partnerId = @partnerId AND c.docType = 'pair' AND c.tenantId = @tenantId",
         [
           { name: "@partnerId", value: tenant.partnerId },
           { name: "@tenantId", value: tenant.tenantId },
@@ -124,36 +221,27 @@ export class Projections {
         { maxItemCount: 100, continuationToken },
       );
       continuationToken = page.continuationToken;
-      for (const pair of page.items as PairDocument[]) {
-        if (pair.tenantVersion >= tenant.version) continue;
-        const head = await this.docs.read(pair.partnerId, pair.id);
-        if (!head) continue;
-        const next = this.project({
-          ...(head.doc as PairDocument),
-          tenantVersion: tenant.version,
-          tenantEvents: tenant.events,
-        });
-        updated.push((await this.writeHead({ doc: head.doc, etag: head.etag }, next)).doc as PairDocument);
+      for (const pair of page.items) {
+        if ((pair.tenantVersion ?? 0) >= tenant.version) continue;
+        const found = await this.docs.read(tenant.partnerId, pair.id);
+        if (!found || found.doc.docType !== "pair") continue;
+        const head = { doc: upgradeHead(found.doc, this.clock()) as PairDocument, etag: found.etag };
+        if (head.doc.tenantVersion >= tenant.version) continue;
+        const { events, version } = await this.store.readForward(tenant.streamId, head.doc.tenantVersion + 1);
+        const next = await this.mergeTenant(
+          head.doc,
+          events.map((e) => e.event as EngagementEvent),
+          version,
+        );
+        updated.push((await this.writeHead(head, this.project(next))).doc as PairDocument);
       }
     } while (continuationToken);
     return updated;
   }
-
-  /** A pair with its tenant's current events, when the tenant's head has folded more (one point read). */
-  private async withTenant(doc: ProjectionDocument): Promise<ProjectionDocument> {
-    if (doc.docType !== "pair") return doc;
-    const tenant = await this.docs.read(doc.partnerId, tenantDocumentId(doc.tenantId));
-    if (!tenant || tenant.doc.version <= doc.tenantVersion) return doc;
-    return { ...doc, tenantVersion: tenant.doc.version, tenantEvents: tenant.doc.events };
-  }
 }
 
-function newerTenant(ours: ProjectionDocument, theirs: ProjectionDocument): boolean {
-  return ours.docType === "pair" && theirs.docType === "pair" && ours.tenantVersion > theirs.tenantVersion;
-}
-
-function mergeTenant(base: ProjectionDocument, other: ProjectionDocument): ProjectionDocument {
-  if (base.docType !== "pair" || other.docType !== "pair" || other.tenantVersion <= base.tenantVersion)
-    return base;
-  return { ...base, tenantVersion: other.tenantVersion, tenantEvents: other.tenantEvents };
+/** Whether `theirs` has folded at least what `ours` has (same stream: a version names the same events). */
+function covers(theirs: ProjectionDocument, ours: ProjectionDocument): boolean {
+  if (theirs.version < ours.version) return false;
+  return !(ours.docType === "pair" && theirs.docType === "pair" && theirs.tenantVersion < ours.tenantVersion);
 }

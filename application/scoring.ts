@@ -20,7 +20,7 @@ import {
   unpackEntry,
 } from "../domain/designation.ts";
 import type { EngagementEvent } from "../domain/events.ts";
-import { byBusinessTime, type TimedEvent, timed } from "../domain/facts.ts";
+import { type TimedEvent, timed } from "../domain/facts.ts";
 import { ruleSetOn as ruleSetInForce } from "../domain/rules/index.ts";
 import {
   type DocumentCollection,
@@ -29,11 +29,17 @@ import {
   type Versioned,
 } from "../infra/cosmos/documents.ts";
 import {
+  eventsAfterCut,
+  type LegacyHead,
   PARTNER_DOCUMENT_ID,
   type PairDocument,
   type PartnerDocument,
   type ProjectionDocument,
+  upgradeHead,
 } from "./projection.ts";
+import { extendPairFacts, type PairFacts } from "./scoring-facts.ts";
+
+export { type PairFacts, pairFactsOf } from "./scoring-facts.ts";
 
 // The Solutions Partner for Security read model (RULES DES-*), in the `scores` container (pk /partnerId).
 //
@@ -132,17 +138,6 @@ export interface MonthDocument extends Aggregate {
   /** bucket number -> etag of the bucket version summed in. */
   from: Record<string, string>;
   updatedAt: string;
-}
-
-/** Compact scoring facts of one pair, read from its head (version `v`). */
-export interface PairFacts {
-  v: number;
-  /** claim.approved (0: [0, timeMs, claimId, approvedOn]) / declined or disassociated (1: [1, timeMs, claimId]), business order. */
-  c: (readonly [0, number, string, CalendarDate] | readonly [1, number, string])[];
-  /** Distinct completedOn dates. */
-  d: CalendarDate[];
-  /** Usage month -> MAU (the last report by business time). */
-  u: Record<string, number>;
 }
 
 export interface SourceDocument {
@@ -314,7 +309,7 @@ export class Scoring {
     }
     const jobs: (() => Promise<Claim | undefined>)[] = [];
     for (const { partnerId, tenant, pairs } of tenants.values()) {
-      const facts = pairs.map((p) => [p.workload, pairFactsOf(p.version, p.events)] as const);
+      const facts = pairs.map((p) => [p.workload, scoringFactsOfHead(p)] as const);
       jobs.push(() => this.claim(partnerId, tenant, (old) => mergePairs(old, facts)));
     }
     for (const head of partners.values())
@@ -329,7 +324,7 @@ export class Scoring {
   async updateTenant(partnerId: string, tenantId: string): Promise<void> {
     const tenant = tenantId.toLowerCase();
     const facts = (await this.tenantPairs(partnerId, tenantId)).map(
-      (p) => [p.workload, pairFactsOf(p.version, p.events)] as const,
+      (p) => [p.workload, scoringFactsOfHead(p)] as const,
     );
     await this.apply([() => this.claim(partnerId, tenant, (old) => mergePairs(old, facts))]);
   }
@@ -343,19 +338,22 @@ export class Scoring {
 
   private partnerState(old: SourceDocument | undefined, head: PartnerDocument): SourceState | undefined {
     if (old?.v !== undefined && old.v >= head.version) return undefined;
-    const certs = scoringEntriesOf({ kind: "partner", events: timedScoring(head.events) }, this.rules);
+    const certs = scoringEntriesOf(
+      { kind: "partner", events: timedScoring(eventsAfterCut(head)) },
+      this.rules,
+    );
     return { v: head.version, certs: certs.map(packEntry) };
   }
 
   private async tenantPairs(partnerId: string, tenantId: string) {
     const tenant = tenantId.toLowerCase();
-    const pairs: { workload: string; version: number; events: EngagementEvent[] }[] = [];
+    const pairs: PairDocument[] = [];
     let continuationToken: string | undefined;
     do {
-      const page = await this.heads.query<{ workload: string; version: number; events: EngagementEvent[] }>(
+      const page = await this.heads.query<PairDocument>(
         partnerId,
-        // Stream ids keep the tenant id as sent; the ledger names tenants in lower case.
-        "SELECT c.workload, c.version, c.events FROM c WHERE c.partnerId = @partnerId AND c.docType = 'pair' AND c.tenantId IN (@raw, @lower, @upper)",
+        // Stream ids keep the tenant id as sent; the ledger names tenants in lower case. Heads are bounded.
+        "SELECT * FROM c WHERE c.partnerId = @partnerId AND c.docType = 'pair' AND c.tenantId IN (@raw, @lower, @upper)",
         [
           { name: "@partnerId", value: partnerId },
           { name: "@raw", value: tenantId },
@@ -580,7 +578,7 @@ export class Scoring {
       if (!head) return;
       const tenant = head.tenantId.toLowerCase();
       const pairs = tenants.get(tenant) ?? {};
-      pairs[head.workload] = pairFactsOf(head.version, head.events);
+      pairs[head.workload] = scoringFactsOfHead(head);
       tenants.set(tenant, pairs);
     });
     const partnerHead = (await this.heads.read(partnerId, PARTNER_DOCUMENT_ID))?.doc as
@@ -706,29 +704,14 @@ export interface RebuildStats {
 // ---------------------------------------------------------------------------------------------
 // Facts: what the entries of a pair need, compact, and events synthesized back from them
 
-/** The facts of a pair's events (only claim approvals/ends, completions and usage matter to its entries). */
-export function pairFactsOf(version: number, events: readonly EngagementEvent[]): PairFacts {
-  const seen = new Map<string, TimedEvent>();
-  for (const e of events)
-    if (
-      e.type === "claim.approved" ||
-      e.type === "claim.declined" ||
-      e.type === "claim.disassociated" ||
-      e.type === "deployment.completed" ||
-      e.type === "usage.reported"
-    )
-      seen.set(`${e.source}\u0000${e.id}`, timed(e));
-  const facts: PairFacts = { v: version, c: [], d: [], u: {} };
-  const completed = new Set<CalendarDate>();
-  for (const { event: e, timeMs } of [...seen.values()].sort(byBusinessTime)) {
-    if (e.type === "claim.approved") facts.c.push([0, timeMs, e.data.claimId, e.data.approvedOn]);
-    else if (e.type === "claim.declined" || e.type === "claim.disassociated")
-      facts.c.push([1, timeMs, e.data.claimId]);
-    else if (e.type === "deployment.completed") completed.add(e.data.completedOn);
-    else if (e.type === "usage.reported") facts.u[e.data.month] = e.data.mau;
-  }
-  facts.d = [...completed].sort();
-  return facts;
+/**
+ * A pair head's scoring facts: those of its snapshot (the events up to its cut) extended with its own
+ * events in the tail. Bounded by the head, never a read of the stream.
+ */
+export function scoringFactsOfHead(stored: PairDocument | LegacyHead): PairFacts {
+  const head = upgradeHead(stored as PairDocument, new Date()) as PairDocument;
+  const own = head.tail.filter((e) => "workload" in e && e.workload);
+  return { ...extendPairFacts(head.snapshot.scoring, own), v: head.version };
 }
 
 /**

@@ -6,7 +6,7 @@
 // (emptyHead + events + Projections.project, then one create each), straight into the emulator, since
 // posting 100,000 deliveries over HTTP would measure ingestion, not the timer.
 
-import { emptyHead, type PairDocument } from "../application/projection.ts";
+import { headWithEvents, type PairDocument } from "../application/projection.ts";
 import { buildServices } from "../application/services.ts";
 import type { EngagementEvent } from "../domain/events.ts";
 import { pairStreamId } from "../domain/events.ts";
@@ -64,15 +64,12 @@ export async function run(): Promise<void> {
         for (let i = next++; i < PAIRS; i = next++) {
           const tenantId = `${(0x20000000 + i).toString(16)}-3c4b-4f1e-9a51-${String(i).padStart(12, "0")}`;
           const events = eventsFor(i, tenantId);
-          const head = emptyHead(
+          const head = headWithEvents(
             pairStreamId(PARTNER, tenantId, "defender-endpoint"),
+            events,
             SEEDED_AT,
           ) as PairDocument;
-          const doc = services.projections.project({
-            ...head,
-            version: events.length,
-            events,
-          }) as PairDocument;
+          const doc = services.projections.project(head) as PairDocument;
           if (doc.nextAlertOn !== null && doc.nextAlertOn <= DAY1) due1++;
           else if (doc.nextAlertOn === DAY2) due2++;
           await docs.create(doc);

@@ -12,11 +12,17 @@
 // refolded the heads from the events (given the pair head ids, as `npm run rebuild` gives the ones it refolded):
 // that is the rebuild time printed. The live step calls
 // `Scoring.updateAfterHeal` with changed heads, as the projector does after healing a change-feed batch.
-import { emptyHead, type PairDocument, type ProjectionDocument } from "../application/projection.ts";
+
+import {
+  headWithEvents,
+  type PairDocument,
+  type ProjectionDocument,
+  withEvents,
+} from "../application/projection.ts";
 import type { MonthDocument } from "../application/scoring.ts";
 import { addMonths } from "../domain/dates.ts";
 import { ledgerShardsFor } from "../domain/designation.ts";
-import { pairStreamId } from "../domain/events.ts";
+import { type EngagementEvent, pairStreamId } from "../domain/events.ts";
 import { byPartner, DocumentCollection } from "../infra/cosmos/documents.ts";
 import { startLocalTracker } from "../infra/devhost/local-tracker.ts";
 import { rng } from "./generate-events.ts";
@@ -27,6 +33,8 @@ const PARTNER = "4811223";
 const API_KEY = "bench-key";
 const AS_OF = "2025-10-15";
 const GETS = 20;
+/** The events each seeded head was folded from (heads keep a bounded tail only). */
+const eventsOf = new Map<string, EngagementEvent[]>();
 /** Pair heads changed for the live (projector) measurement, handed over in change-feed-sized batches. */
 const LIVE_PAIRS = 1_000;
 const LIVE_BATCH = 100;
@@ -92,8 +100,13 @@ function* pairDocuments(now: Date): Generator<PairDocument> {
         ev("usage.reported", 30 * m + 1, { month: day(start + 30 * m).slice(0, 7), mau, pau: 5000 });
       }
       ev("guidance.session.logged", 380, { minutes: 30, topic: "renewal" });
-      const head = emptyHead(pairStreamId(PARTNER, tenantId, workload), now) as PairDocument;
-      yield { ...head, version: events.length, events: events as never };
+      const head = headWithEvents(
+        pairStreamId(PARTNER, tenantId, workload),
+        events as never,
+        now,
+      ) as PairDocument;
+      eventsOf.set(head.id, events as never);
+      yield head;
     }
   }
 }
@@ -147,7 +160,7 @@ export async function run(): Promise<void> {
       if (pairs % Math.max(1, Math.floor(PAIRS / LIVE_PAIRS)) === 0 && sample.length < LIVE_PAIRS)
         sample.push(doc);
       pairs++;
-      events += doc.events.length;
+      events += eventsOf.get(doc.id)!.length;
     });
     const certifications = Array.from({ length: 40 }, (_, i) => ({
       specversion: "1.0",
@@ -162,8 +175,7 @@ export async function run(): Promise<void> {
         earnedOn: day(60 + i * 11),
       },
     }));
-    const partnerHead = emptyHead(PARTNER, now);
-    await heads.create({ ...partnerHead, version: certifications.length, events: certifications as never });
+    await heads.create(headWithEvents(PARTNER, certifications as never, now));
     events += certifications.length;
     console.log(
       `scoring: seeded ${pairs.toLocaleString()} pair heads with ${events.toLocaleString()} events in ${((performance.now() - t) / 1000).toFixed(1)} s`,
@@ -249,7 +261,10 @@ export async function run(): Promise<void> {
     // its head directly; batches of LIVE_BATCH as the change feed delivers them; then the same batches again
     // (an at-least-once redelivery), which must change nothing.
     const changed = sample.map((doc) => {
-      const last = doc.events.filter((e) => e.type === "usage.reported").at(-1) as unknown as {
+      const last = eventsOf
+        .get(doc.id)!
+        .filter((e) => e.type === "usage.reported")
+        .at(-1) as unknown as {
         data: { month: string; mau: number };
       };
       const month = addMonths(`${last.data.month}-01`, 1).slice(0, 7);
@@ -264,7 +279,8 @@ export async function run(): Promise<void> {
         workload: doc.workload,
         data: { month, mau: last.data.mau + 150, pau: 5000 },
       };
-      return { ...doc, version: doc.version + 1, events: [...doc.events, event as never] };
+      const next = withEvents(doc, [event as never], now)!;
+      return { ...next, version: doc.version + 1 };
     });
     await inParallel(changed, 32, (doc) => heads.upsert(doc));
     const batches: PairDocument[][] = [];

@@ -3,7 +3,7 @@
 // @azure/cosmos against the emulator, both started here; the clock is the test's.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  emptyHead,
+  headWithEvents,
   PARTNER_DOCUMENT_ID,
   type PairDocument,
   type ProjectionDocument,
@@ -478,17 +478,18 @@ describe("the scoring read model: exact aggregates, bounded traces, an at-least-
     workload: "defender-endpoint",
     data,
   });
-  const headOf = (tenant: string, lost: boolean): PairDocument => {
+  const headOf = (tenant: string, lost: boolean): PairDocument & { events: EngagementEvent[] } => {
     const events = [
       event(tenant, "claim.approved", "2025-03-10", { claimId: `k-${tenant}`, approvedOn: "2025-03-10" }),
       event(tenant, "deployment.completed", "2025-03-12", { completedOn: "2025-03-12" }),
       event(tenant, "usage.reported", "2025-03-31", { month: "2025-03", mau: 180, pau: 900 }),
       ...(lost ? [event(tenant, "claim.declined", "2025-06-01", { claimId: `k-${tenant}` })] : []),
     ];
-    const head = emptyHead(pairStreamId(BIG, tenant, "defender-endpoint"), now) as PairDocument;
-    return { ...head, version: events.length, events: events as unknown as EngagementEvent[] };
+    const stored = events as unknown as EngagementEvent[];
+    const head = headWithEvents(pairStreamId(BIG, tenant, "defender-endpoint"), stored, now) as PairDocument;
+    return { ...head, events: stored };
   };
-  const expected = (docs: readonly PairDocument[], asOf: string) =>
+  const expected = (docs: readonly (PairDocument & { events: EngagementEvent[] })[], asOf: string) =>
     designationScore(
       docs.flatMap((d) =>
         scoringEntriesOf({
