@@ -14,5 +14,6 @@ import "./board.ts";
 import "./recorded-events.ts";
 import "./imports.ts";
 import "./projector.ts";
+import "./sources.ts";
 
 export { definitions } from "./registry.ts";
