@@ -1,12 +1,12 @@
 import { createHash, timingSafeEqual } from "node:crypto";
+import { type SourceInput, signsStandardWebhooks, sourcesFromJson } from "./sources/config.ts";
 import { verifyWebhook, type WebhookBody } from "./webhook-signature.ts";
 
-/** A CRM that posts events: its signing secrets (several during rotation) and the one partner it writes for. */
-export interface CrmSource {
-  name: string;
-  partnerId: string;
-  secrets: string[];
-}
+/**
+ * A CRM that posts events: its secrets (several during rotation), the one partner it writes for, and
+ * optionally its format, authentication and mapping (CONNECTORS.md; validated by `parseSources`).
+ */
+export type CrmSource = SourceInput;
 
 /** A reader's key, scoped to one partner. */
 export interface ApiKey {
@@ -47,7 +47,8 @@ export class Access {
    */
   verifyDelivery(headers: Headers, body: WebhookBody, now: Date): SourceCheck {
     let reason: "missing-headers" | "stale-timestamp" | "bad-signature" = "bad-signature";
-    for (const source of this.config.sources) {
+    // Only CloudEvents sources signing per Standard Webhooks post here; the others use /api/sources/{name}/deliveries.
+    for (const source of this.config.sources.filter(signsStandardWebhooks)) {
       const result = verifyWebhook({ headers, body, secrets: source.secrets, now, toleranceSeconds: 300 });
       if (result.ok) return { ok: true, source };
       reason = result.reason;
@@ -74,7 +75,7 @@ const digest = (value: string) => createHash("sha256").update(value).digest();
  */
 export function accessFromEnv(env: NodeJS.ProcessEnv = process.env): AccessConfig {
   return {
-    sources: parseList<CrmSource>(env.TRACKER_SOURCES, "TRACKER_SOURCES"),
+    sources: sourcesFromJson(env.TRACKER_SOURCES, "TRACKER_SOURCES"),
     apiKeys: parseList<ApiKey>(env.TRACKER_API_KEYS, "TRACKER_API_KEYS"),
   };
 }

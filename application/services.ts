@@ -3,6 +3,7 @@ import type { PoeDocumentStore } from "../infra/blob/poe-documents.ts";
 import type { CosmosConnection, CosmosContainers } from "../infra/cosmos/client.ts";
 import { byPartner, DocumentCollection } from "../infra/cosmos/documents.ts";
 import { CosmosEventStore } from "../infra/cosmos/event-store.ts";
+import { CosmosRefusalLog } from "../infra/cosmos/refusal-log.ts";
 import { Access, type AccessConfig } from "./access.ts";
 import { AlertCalendar, type AlertDocument, ClaimWindows } from "./claim-windows.ts";
 import { EventRecorder } from "./event-recorder.ts";
@@ -14,12 +15,15 @@ import type { ProjectionDocument } from "./projection.ts";
 import { Projections } from "./projections.ts";
 import { Projector } from "./projector.ts";
 import { type ScoreDocument, Scoring } from "./scoring.ts";
+import { SourceDeliveries } from "./sources/deliveries.ts";
 import { countIngestion } from "./telemetry.ts";
 
 /** Everything the function handlers call, wired once per process (the composition root). */
 export interface Services {
   access: Access;
   ingestion: Ingestion;
+  /** CRM deliveries in their own formats (CONNECTORS.md), translated and ingested. */
+  sources: SourceDeliveries;
   pairs: PairQueries;
   projections: Projections;
   projector: Projector;
@@ -72,6 +76,7 @@ export function buildServices(options: ServiceOptions): Services {
     options.alertDelivery,
   );
   const recorder = new EventRecorder(projections);
+  const ingestion = countIngestion(new Ingestion(recorder));
   const pageTokens = new PageTokens(options.pageTokenKey);
   const scoring = new Scoring(
     new DocumentCollection<ScoreDocument>(options.containers.scores, byPartner),
@@ -80,7 +85,13 @@ export function buildServices(options: ServiceOptions): Services {
   );
   return {
     access: new Access(options.access),
-    ingestion: countIngestion(new Ingestion(recorder)),
+    ingestion,
+    sources: new SourceDeliveries(
+      options.access.sources,
+      ingestion,
+      new CosmosRefusalLog(options.cosmos.database),
+      clock,
+    ),
     recorder,
     claimWindows,
     alerts,

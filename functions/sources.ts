@@ -1,0 +1,105 @@
+// CRM sources: POST /api/sources/{source}/deliveries takes a delivery in the source's own format
+// (CONNECTORS.md); GET /api/sources lists the caller's sources with their delivery counts and refusals.
+import type { HttpRequest, HttpResponseInit } from "@azure/functions";
+import { StreamBusy } from "../application/event-recorder.ts";
+import { problemOf } from "../application/problem.ts";
+import { services } from "../application/services.ts";
+import { soapAck } from "../application/sources/salesforce.ts";
+import { json, readerPartner } from "./http.ts";
+import { defineHttp } from "./registry.ts";
+
+export const MAX_DELIVERY_BYTES = 1024 * 1024;
+
+class TooLarge extends Error {}
+
+/** The body's own bytes (signatures are over them), refused once past `max` without buffering more. */
+async function readBytes(request: HttpRequest, max: number): Promise<Uint8Array> {
+  if (Number(request.headers.get("content-length") ?? "0") > max) throw new TooLarge();
+  if (!request.body) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = request.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel();
+      throw new TooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
+}
+
+export async function postDelivery(request: HttpRequest): Promise<HttpResponseInit> {
+  const name = request.params.source ?? "";
+  let body: Uint8Array;
+  try {
+    body = await readBytes(request, MAX_DELIVERY_BYTES);
+  } catch (error) {
+    if (error instanceof TooLarge)
+      return problemOf("payload-too-large", { detail: "A delivery is at most 1 MiB." });
+    throw error;
+  }
+  const { sources } = await services();
+  try {
+    const outcome = await sources.receive(name, {
+      method: request.method,
+      url: request.url,
+      headers: request.headers,
+      body,
+    });
+    switch (outcome.kind) {
+      case "unknown-source":
+        return problemOf("not-found", { detail: `Source ${name} is not configured.` });
+      case "unauthorized":
+        return problemOf("unauthorized", { detail: outcome.detail, reason: outcome.reason });
+      case "unreadable":
+        return problemOf("invalid-request", {
+          detail: "The delivery is not in the source's format.",
+          errors: outcome.errors,
+        });
+      case "refused":
+        return problemOf("invalid-event", {
+          detail: "The record cannot be mapped to a valid event; nothing was stored.",
+          errors: outcome.errors,
+        });
+      case "forbidden":
+        return problemOf("forbidden-partner", { errors: outcome.errors });
+      case "stored": {
+        const { kind: _kind, format, ...result } = outcome;
+        if (format === "salesforce-outbound") {
+          const refused = result.refused.flatMap((r) => r.errors);
+          return {
+            status: 200,
+            headers: { "content-type": "text/xml; charset=utf-8" },
+            body: soapAck(refused),
+          };
+        }
+        // 200 even when some records were refused: the CRM must not retry the good ones (CONNECTORS.md).
+        return json(200, result);
+      }
+    }
+  } catch (error) {
+    if (error instanceof StreamBusy) {
+      return problemOf("unavailable", { detail: error.message }, { headers: { "retry-after": "1" } });
+    }
+    throw error;
+  }
+}
+
+export async function getSources(request: HttpRequest): Promise<HttpResponseInit> {
+  const caller = await readerPartner(request);
+  if ("response" in caller) return caller.response;
+  const { sources } = await services();
+  return json(200, { sources: await sources.list(caller.partnerId) });
+}
+
+defineHttp({
+  name: "sourceDeliveries",
+  route: "sources/{source}/deliveries",
+  methods: ["POST"],
+  handler: postDelivery,
+});
+defineHttp({ name: "sources", route: "sources", methods: ["GET"], handler: getSources });
