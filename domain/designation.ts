@@ -2,6 +2,7 @@ import { addMonths, type CalendarDate } from "./dates.ts";
 import { byBusinessTime, type TimedEvent } from "./facts.ts";
 import { type RuleId, type RuleSet, ruleSetOn as ruleSetInForce } from "./rules/index.ts";
 import { monthEnd } from "./usage.ts";
+import { isInert, markVoided } from "./voids.ts";
 
 // Solutions Partner for Security score (RULES DES-1..6) as a LEDGER of dated contributions.
 //
@@ -133,11 +134,11 @@ function tenantEntries(tenantId: string, pairs: readonly PairStream[], rules: Ru
   return out;
 }
 
-/** Distinct by (source, id), in business order. */
+/** One stream's events: distinct by (source, id), in business order, voids and voided events left out. */
 function ordered(events: readonly TimedEvent[]): TimedEvent[] {
   const seen = new Map<string, TimedEvent>();
   for (const t of events) seen.set(`${t.event.source}\u0000${t.event.id}`, t);
-  return [...seen.values()].sort(byBusinessTime);
+  return markVoided([...seen.values()].sort(byBusinessTime)).filter((t) => !isInert(t.event));
 }
 
 /** Approved periods of a pair: `approvedOn` until the decline/disassociation of that claim (CLM-2). */

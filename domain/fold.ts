@@ -12,7 +12,7 @@ import { type EngagementEvent, streamIdOf, streamKindOf, tenantStreamId } from "
 import { anomalyOf, byBusinessTime, type PairFacts, recordFact, type TimedEvent, timed } from "./facts.ts";
 import { type DecidedValue, type PairKey, type PairState, pairStateOf } from "./pair-state.ts";
 import type { RuleId } from "./rules/index.ts";
-import { hasVoid, isInert, markVoided } from "./voids.ts";
+import { isInert, markVoided } from "./voids.ts";
 
 const [INITIAL] = initialTransition(engagementMachine);
 
@@ -93,12 +93,13 @@ export function step(fold: FoldState, at: TimedEvent): FoldState {
 }
 
 /**
- * The events the fold takes: voids and the events they void are left out (domain/voids.ts). Lists
- * from pairTimeline arrive marked already; a list with unresolved voids is resolved here.
+ * The events the fold takes: voids and the events they void are left out (domain/voids.ts). Voids are
+ * resolved per stream where the stream is read (distinctInBusinessOrder, pairTimeline), because a
+ * void reaches only its own stream; here the marks are only obeyed.
  */
-function effective(events: readonly TimedEvent[]): TimedEvent[] {
-  const list = hasVoid(events) ? markVoided(events) : events;
-  return list.filter((t) => !isInert(t.event));
+function effective(events: readonly TimedEvent[]): readonly TimedEvent[] {
+  for (const t of events) if (isInert(t.event)) return events.filter((x) => !isInert(x.event));
+  return events;
 }
 
 /** Folds events (already in business-time order), leaving voided ones out. Pure and deterministic. */
@@ -139,9 +140,12 @@ export function verdictWithMachine(snapshot: EngagementSnapshot, key: PairKey, a
   return pairStateOf(decided.value as DecidedValue, decided.context.facts, key, asOf, asOfDate);
 }
 
-/** De-duplicates by (source, id) and orders by business time (ties by source, then id). */
+/**
+ * One stream's events: de-duplicated by (source, id), ordered by business time (ties by source, then
+ * id), and every event the stream's voids void marked `voided` (domain/voids.ts).
+ */
 export function distinctInBusinessOrder(events: readonly EngagementEvent[]): TimedEvent[] {
-  return [...distinct(events)].map(timed).sort(byBusinessTime);
+  return markVoided([...distinct(events)].map(timed).sort(byBusinessTime));
 }
 
 /** Normalizes an RFC 3339 instant for output: UTC, without a zero millisecond part. */
@@ -175,7 +179,7 @@ export function pairTimeline(
 ): TimedEvent[] {
   const asOfMs = Date.parse(asOf);
   const upToAsOf = (list: readonly EngagementEvent[]) =>
-    markVoided(distinctInBusinessOrder(list)).filter((t) => t.timeMs <= asOfMs);
+    distinctInBusinessOrder(list).filter((t) => t.timeMs <= asOfMs);
   return mergeOrdered(upToAsOf(tenantEvents), upToAsOf(pairEvents));
 }
 

@@ -93,12 +93,13 @@ export function eligibilityHistory(
       current.until = addDays(date, -1);
       current.ended = { because: cause.because, rule: cause.rule };
     }
-    periods.push({
-      eligibility,
-      from: date,
-      began: { because: cause.because, rule: cause.rule },
-      message: "",
-    });
+    const began = { because: causes.map((c) => c.because).join("; "), rule: cause.rule };
+    // Recognition held by managed services that started earlier: say they are what still counts.
+    if (eligibility === "usage-recognition" && ms && ms.startedOn < date && cause.rule === "TIM-1") {
+      began.because += `; managed services (${offeringWord(ms.offering)}) since ${ms.startedOn} still count`;
+      began.rule = "ACT-6";
+    }
+    periods.push({ eligibility, from: date, began, message: "" });
   }
   for (const p of periods) {
     const why = p.ended ?? p.began;

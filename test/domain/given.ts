@@ -251,3 +251,33 @@ export function given(...events: (EngagementEvent | readonly EngagementEvent[])[
 export const reasonCodes = (s: PairState) => s.claim.reasons.map((r) => r.code);
 export const windowCodes = (s: PairState) => s.windows.map((w) => w.code);
 export const windowOf = (s: PairState, code: string) => s.windows.find((w) => w.code === code);
+
+/**
+ * A correction (`event.voided`) of `target`, on the target's own stream (pair, tenant or partner):
+ * `voids(deployment, { time: "2025-06-01" })`.
+ */
+export function voids(target: EngagementEvent, options: Options = {}): EngagementEvent {
+  const scope =
+    target.type === "event.voided"
+      ? target.workload
+        ? "pair"
+        : target.tenantid
+          ? "tenant"
+          : "partner"
+      : target.type === "tenant.profiled"
+        ? "tenant"
+        : target.type === "skilling.certification.recorded"
+          ? "partner"
+          : "pair";
+  const t = target as { tenantid?: string; workload?: string };
+  return build(
+    "event.voided",
+    scope,
+    { voidedSource: target.source, voidedId: target.id, reason: "typed in error", by: "ops@partner.example" },
+    {
+      ...(t.tenantid ? { tenant: t.tenantid } : {}),
+      ...(t.workload ? { workload: t.workload } : {}),
+      ...options,
+    },
+  );
+}
