@@ -56,7 +56,9 @@ export const RuleSchema = z.strictObject({
   /** Every condition must hold for the rule to apply; the first rule that applies maps the record. */
   when: z.record(Path, Condition).optional(),
   /** The event's id: a CRM retry must form the same id, two different facts never the same. */
-  id: Template,
+  id: Template.refine((t) => /\{\$/.test(t), {
+    message: "the id must hold at least one {$…} placeholder, or every record would share it",
+  }),
   type: ExprSchema,
   time: ExprSchema,
   tenantid: ExprSchema.optional(),
