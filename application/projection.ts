@@ -23,7 +23,7 @@ import { extendPairFacts, NO_SCORING_FACTS, type PairFacts as ScoringFacts } fro
 /** Storage format of heads; documents without it carry their whole streams (the first version). */
 export const HEAD_FORMAT = 2;
 /** Events kept unfolded after the cut: a late event landing among them costs no refold. */
-export const TAIL_MAX = 32;
+export const TAIL_MAX = 8;
 /** An event that changes how an EARLIER event folds: always refolded from the event documents. */
 export const REACHES_BACK = new Set<string>([EVENT_VOIDED]);
 

@@ -6,6 +6,7 @@ const benches: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   upload: () => import("./upload.bench.ts"),
   "claim-windows": () => import("./claim-windows.bench.ts"),
   scoring: () => import("./scoring.bench.ts"),
+  storage: () => import("./storage.bench.ts"),
 };
 
 const wanted = process.argv.slice(2).filter((a) => a !== "--");
