@@ -53,7 +53,7 @@ export function intakeLine(raw: string, n: number): LineIntake {
   }
   const v = validateEvent(json);
   if (!v.ok) return { kind: "bad", report: v.errors.map((e) => `line ${n}: ${e.path}: ${e.message}`) };
-  return { kind: streamKindOf(v.event.type), event: json as EngagementEvent };
+  return { kind: streamKindOf(v.event), event: json as EngagementEvent };
 }
 
 /** A set of streams' events, held until the whole input is read (a pair's fold needs all its history). */

@@ -234,6 +234,27 @@ describe("the parallel fold prints exactly what the single-threaded fold does", 
     async () => {
       const r = rng(7);
       const lines = [...engagementExport(600, 11)];
+      // Corrections: every 40th event voided on its own stream (tenant voids carry no workload).
+      const voids = lines
+        .filter((_, i) => i % 40 === 3)
+        .map((line) => {
+          const e = JSON.parse(line) as Record<string, unknown> & { source: string; id: string };
+          const { data: _data, ...envelope } = e;
+          return JSON.stringify({
+            ...envelope,
+            type: "event.voided",
+            id: `void-${e.id}`,
+            time: "2025-06-01T00:00:00Z",
+            data: {
+              voidedSource: e.source,
+              voidedId: e.id,
+              reason: "typed in error",
+              by: "ops@partner.example",
+            },
+          });
+        });
+      expect(voids.some((v) => !v.includes('"workload"'))).toBe(true);
+      lines.push(...voids);
       // Duplicates (a redelivery) and shuffled lines: the fold orders by business time.
       for (let i = 0; i < 200; i++) lines.push(lines[Math.floor(r() * lines.length)]!);
       for (let i = lines.length - 1; i > 0; i--) {
