@@ -18,10 +18,10 @@ const TYPES: Record<string, string> = {
   ".map": "application/json",
 };
 
-/** board/dist beside the sources (tsx) or beside dist/ (the compiled Azure package). */
+/** board/dist beside the sources (tsx), or dist/board beside dist/functions (the Azure package). */
 function assetsDir(): string | undefined {
   const here = dirname(fileURLToPath(import.meta.url));
-  return [resolve(here, "../board/dist"), resolve(here, "../../board/dist")].find((d) =>
+  return [resolve(here, "../board/dist"), resolve(here, "../board")].find((d) =>
     existsSync(join(d, "index.html")),
   );
 }
@@ -48,7 +48,7 @@ function load(): Map<string, Asset> {
         });
     }
   }
-  assets = found;
+  if (found.size > 0) assets = found; // not built yet: look again on the next request
   return found;
 }
 

@@ -1,0 +1,125 @@
+// Import: drop an NDJSON export, see the verdicts it gives (the evaluator's own code, dry run) and
+// any bad line named; then store it. A file with a bad line is refused whole: nothing is stored.
+import { useState } from "preact/hooks";
+import { api } from "../api.ts";
+import { label } from "../text.ts";
+import type { Pair } from "../types.ts";
+import { ErrorNote, pairHref } from "./common.tsx";
+
+export function ImportView() {
+  const [file, setFile] = useState<{ name: string; text: string } | null>(null);
+  const [preview, setPreview] = useState<{ events: number; asOf: string; pairs: Pair[] } | null>(null);
+  const [stored, setStored] = useState("");
+  const [error, setError] = useState<unknown>(null);
+  const [over, setOver] = useState(false);
+
+  const post = (text: string, dryRun: boolean) =>
+    api<{ events: number; asOf: string; pairs: Pair[]; accepted: number; duplicates: number }>(
+      `imports${dryRun ? "?dryRun=true" : ""}`,
+      { method: "POST", headers: { "content-type": "application/x-ndjson" }, body: text },
+    );
+  const choose = async (f: File) => {
+    setError(null);
+    setPreview(null);
+    setStored("");
+    const text = await f.text();
+    setFile({ name: f.name, text });
+    try {
+      setPreview(await post(text, true));
+    } catch (e) {
+      setError(e);
+    }
+  };
+
+  return (
+    <section aria-labelledby="import-title">
+      <h1 id="import-title">Import an export</h1>
+      <p>
+        One CloudEvent per line (NDJSON), as a CRM exports them. You see the verdicts first; nothing is stored
+        until you say so.
+      </p>
+      <label
+        class={`dropzone${over ? " over" : ""}`}
+        onDragOver={(e) => {
+          e.preventDefault();
+          setOver(true);
+        }}
+        onDragLeave={() => setOver(false)}
+        onDrop={(e) => {
+          e.preventDefault();
+          setOver(false);
+          const f = e.dataTransfer?.files[0];
+          if (f) void choose(f);
+        }}
+      >
+        Drop an NDJSON file here, or choose one
+        <input
+          type="file"
+          class="file-input"
+          accept=".ndjson,.jsonl,.json,application/x-ndjson"
+          onChange={(e) => {
+            const f = e.currentTarget.files?.[0];
+            if (f) void choose(f);
+            e.currentTarget.value = "";
+          }}
+        />
+      </label>
+      <ErrorNote error={error} />
+      {file && error !== null && <p data-testid="import-refused">Nothing from {file.name} was stored.</p>}
+      {preview && file && (
+        <>
+          <h2>
+            Dry run: {preview.events} events, {preview.pairs.length} pairs as of {preview.asOf.slice(0, 10)}
+          </h2>
+          <table data-testid="import-preview">
+            <thead>
+              <tr>
+                <th scope="col">Tenant</th>
+                <th scope="col">Workload</th>
+                <th scope="col">Stage</th>
+                <th scope="col">Eligibility</th>
+                <th scope="col">Claimable now</th>
+                <th scope="col">Why</th>
+                <th scope="col">Blocking POE</th>
+              </tr>
+            </thead>
+            <tbody>
+              {preview.pairs.map((p) => (
+                <tr key={p.tenantId + p.workload}>
+                  <td class="mono">{p.tenantId.slice(0, 8)}</td>
+                  <td>{p.workload}</td>
+                  <td>{label(p.stage)}</td>
+                  <td>{label(p.claim.eligibility)}</td>
+                  <td>{p.claim.claimableNow ? "yes" : "no"}</td>
+                  <td>{p.claim.reasons.map((r) => r.message).join("; ")}</td>
+                  <td>{p.poe.missing.map(label).join(", ") || "none"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <button
+            type="button"
+            disabled={stored !== ""}
+            onClick={async () => {
+              try {
+                const r = await post(file.text, false);
+                setStored(`Stored ${r.accepted} new event(s); ${r.duplicates} were already stored.`);
+              } catch (e) {
+                setError(e);
+              }
+            }}
+          >
+            Store {preview.events} events
+          </button>
+          <p role="status">{stored}</p>
+          {stored && preview.pairs[0] && (
+            <p>
+              <a href={pairHref(preview.pairs[0].tenantId, preview.pairs[0].workload)}>Open the first pair</a>{" "}
+              or go back to the <a href="#/">board</a>.
+            </p>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
