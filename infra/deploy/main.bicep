@@ -1,141 +1,64 @@
-// The tracker in Azure: a Flex Consumption Function App (Node 20) with a managed identity, a
-// serverless Cosmos DB account with the tracker's containers, and a storage account whose private
-// `poe-documents` container holds POE documents. Deploy: az deployment group create -g <rg> -f main.bicep
-param location string = resourceGroup().location
-param name string = 'elt${uniqueString(resourceGroup().id)}'
-@secure()
-@description('JSON list of CRM sources: [{"name","partnerId","secrets":["whsec_..."]}]')
-param trackerSources string
-@secure()
-@description('JSON list of reader API keys: [{"partnerId","key"}]')
-param trackerApiKeys string
+// The tracker in the partner's own subscription, provisioned by `azd up` (azure.yaml at the repository root):
+// one resource group holding a Flex Consumption Function App on Node 22, Cosmos DB for NoSQL, Storage,
+// Application Insights and Key Vault, reached with one user-assigned managed identity and no keys.
+targetScope = 'subscription'
 
-resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
-  name: take(replace(name, '-', ''), 24)
+@minLength(1)
+@maxLength(64)
+@description('azd environment name; names the resource group and seeds every resource name.')
+param environmentName string
+
+@minLength(1)
+@description('Region of every resource (one that offers Flex Consumption).')
+@metadata({ azd: { type: 'location' } })
+param location string
+
+@description('Object id of the person running azd (AZURE_PRINCIPAL_ID): may write Key Vault secrets and read data for support. Empty: none.')
+param principalId string = ''
+
+@allowed(['serverless', 'autoscale'])
+@description('Cosmos DB capacity: serverless (pay per request unit, the default) or provisioned autoscale shared by the containers.')
+param cosmosCapacity string = 'serverless'
+
+@minValue(1000)
+@description('Autoscale only: the most RU/s the database may scale to (it scales down to a tenth).')
+param cosmosAutoscaleMaxThroughput int = 1000
+
+@description('NCRONTAB schedule of the claimWindows timer (UTC).')
+param claimWindowsSchedule string = '0 0 6 * * *'
+
+@description('Days before a window closes at which alerts are raised.')
+param claimWindowThresholds string = '30,14,7,1'
+
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = { 'azd-env-name': environmentName }
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: 'rg-${environmentName}'
   location: location
-  sku: { name: 'Standard_LRS' }
-  kind: 'StorageV2'
-  properties: { allowBlobPublicAccess: false, minimumTlsVersion: 'TLS1_2', allowSharedKeyAccess: false }
+  tags: tags
 }
 
-resource blobs 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
-  parent: storage
-  name: 'default'
-}
-
-resource poeDocuments 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
-  parent: blobs
-  name: 'poe-documents'
-  properties: { publicAccess: 'None' }
-}
-
-resource deployments 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
-  parent: blobs
-  name: 'deployments'
-}
-
-resource cosmos 'Microsoft.DocumentDB/databaseAccounts@2024-05-15' = {
-  name: name
-  location: location
-  kind: 'GlobalDocumentDB'
-  properties: {
-    databaseAccountOfferType: 'Standard'
-    capabilities: [{ name: 'EnableServerless' }]
-    consistencyPolicy: { defaultConsistencyLevel: 'Session' }
-    locations: [{ locationName: location, failoverPriority: 0 }]
+module resources 'resources.bicep' = {
+  name: 'tracker-resources'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    resourceToken: resourceToken
+    principalId: principalId
+    cosmosCapacity: cosmosCapacity
+    cosmosAutoscaleMaxThroughput: cosmosAutoscaleMaxThroughput
+    claimWindowsSchedule: claimWindowsSchedule
+    claimWindowThresholds: claimWindowThresholds
   }
 }
 
-resource database 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases@2024-05-15' = {
-  parent: cosmos
-  name: 'engagements'
-  properties: { resource: { id: 'engagements' } }
-}
-
-// Same shapes as infra/cosmos/client.ts ensureContainers: events by stream, projections by partner.
-var containers = [
-  { id: 'events', pk: '/streamId', excluded: ['/events/*'] }
-  { id: 'pairs', pk: '/partnerId', excluded: ['/events/*', '/tenantEvents/*', '/state/timeline/*'] }
-  { id: 'alerts', pk: '/partnerId', excluded: [] }
-  { id: 'scores', pk: '/partnerId', excluded: [] }
-  { id: 'leases', pk: '/id', excluded: [] }
-]
-resource cosmosContainers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-05-15' = [for c in containers: {
-  parent: database
-  name: c.id
-  properties: {
-    resource: {
-      id: c.id
-      partitionKey: { paths: [c.pk], kind: 'Hash' }
-      indexingPolicy: {
-        indexingMode: 'consistent'
-        includedPaths: [{ path: '/*' }]
-        excludedPaths: [for p in c.excluded: { path: p }]
-      }
-    }
-  }
-}]
-
-resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
-  name: name
-  location: location
-  kind: 'functionapp'
-  sku: { tier: 'FlexConsumption', name: 'FC1' }
-  properties: { reserved: true }
-}
-
-resource app 'Microsoft.Web/sites@2024-04-01' = {
-  name: name
-  location: location
-  kind: 'functionapp,linux'
-  identity: { type: 'SystemAssigned' }
-  properties: {
-    serverFarmId: plan.id
-    httpsOnly: true
-    functionAppConfig: {
-      deployment: {
-        storage: {
-          type: 'blobContainer'
-          value: '${storage.properties.primaryEndpoints.blob}deployments'
-          authentication: { type: 'SystemAssignedIdentity' }
-        }
-      }
-      runtime: { name: 'node', version: '20' }
-      scaleAndConcurrency: { maximumInstanceCount: 40, instanceMemoryMB: 2048 }
-    }
-    siteConfig: {
-      appSettings: [
-        { name: 'AzureWebJobsStorage__accountName', value: storage.name }
-        { name: 'COSMOS_ENDPOINT', value: cosmos.properties.documentEndpoint }
-        { name: 'COSMOS_KEY', value: cosmos.listKeys().primaryMasterKey }
-        { name: 'COSMOS_DATABASE', value: 'engagements' }
-        // The change-feed trigger's connection (app.cosmosDB connection: "COSMOS").
-        { name: 'COSMOS__accountEndpoint', value: cosmos.properties.documentEndpoint }
-        { name: 'STORAGE_ACCOUNT_URL', value: storage.properties.primaryEndpoints.blob }
-        { name: 'TRACKER_SOURCES', value: trackerSources }
-        { name: 'TRACKER_API_KEYS', value: trackerApiKeys }
-        { name: 'CLAIM_WINDOWS_SCHEDULE', value: '0 0 6 * * *' }
-      ]
-    }
-  }
-}
-
-// The app reads and writes POE documents, signs read links with a user delegation key, and reads
-// the change feed with its identity.
-var blobDataOwner = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
-resource blobRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  scope: storage
-  name: guid(storage.id, app.id, blobDataOwner)
-  properties: { principalId: app.identity.principalId, roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', blobDataOwner), principalType: 'ServicePrincipal' }
-}
-resource cosmosDataContributor 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2024-05-15' = {
-  parent: cosmos
-  name: guid(cosmos.id, app.id, 'data-contributor')
-  properties: {
-    principalId: app.identity.principalId
-    roleDefinitionId: '${cosmos.id}/sqlRoleDefinitions/00000000-0000-0000-0000-000000000002'
-    scope: cosmos.id
-  }
-}
-
-output url string = 'https://${app.properties.defaultHostName}/api'
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_NAME string = resources.outputs.functionAppName
+output AZURE_KEY_VAULT_NAME string = resources.outputs.keyVaultName
+output AZURE_KEY_VAULT_URI string = resources.outputs.keyVaultUri
+output COSMOS_ENDPOINT string = resources.outputs.cosmosEndpoint
+output TRACKER_API_URL string = resources.outputs.apiUrl
