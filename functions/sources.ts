@@ -4,11 +4,16 @@ import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import { StreamBusy } from "../application/event-recorder.ts";
 import { problemOf } from "../application/problem.ts";
 import { services } from "../application/services.ts";
+import { sourcesFromJson } from "../application/sources/config.ts";
 import { soapAck } from "../application/sources/salesforce.ts";
 import { json, readerPartner } from "./http.ts";
 import { defineHttp } from "./registry.ts";
 
 export const MAX_DELIVERY_BYTES = 1024 * 1024;
+
+// Checked when the Functions host loads the app: a bad TRACKER_SOURCES stops it with the faulty field
+// named (the message never quotes a value), instead of failing each request later.
+if (process.env.TRACKER_SOURCES) sourcesFromJson(process.env.TRACKER_SOURCES);
 
 class TooLarge extends Error {}
 

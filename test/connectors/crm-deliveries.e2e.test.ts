@@ -5,6 +5,7 @@ import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signWebhook } from "../../application/webhook-signature.ts";
 import { type LocalTracker, startLocalTracker } from "../../infra/devhost/local-tracker.ts";
 import { TrackerClient } from "../../scripts/tracker-client.ts";
 
@@ -354,5 +355,40 @@ describe("GET /api/sources", () => {
     expect(JSON.stringify(sources)).not.toContain("dv-secret");
     const unauthenticated = await fetch(`${tracker.url}/api/sources`);
     expect(unauthenticated.status).toBe(401);
+  });
+});
+
+describe("CloudEvents sources", () => {
+  const event = {
+    specversion: "1.0",
+    id: "ce-route-1",
+    source: "crm://dev",
+    type: "guidance.session.logged",
+    time: "2025-03-05T10:00:00Z",
+    partnerid: PARTNER,
+    tenantid: "1b2c3d4e-0000-4000-8000-0000000ce001",
+    workload: WORKLOAD,
+    data: { minutes: 30, topic: "kick-off" },
+  };
+
+  it("post signed per Standard Webhooks over the raw bytes to their own route as well", async () => {
+    const body = JSON.stringify(event);
+    const headers = signWebhook({ id: "msg_1", timestamp: new Date(), body, secret: tracker.webhookSecret });
+    const ok = await deliver("dev-crm", body, { headers });
+    expect([ok.status, ok.body.accepted]).toEqual([200, 1]);
+    const again = await deliver("dev-crm", body, { headers });
+    expect(again.body).toMatchObject({ accepted: 0, duplicates: 1 });
+    const forged = await deliver("dev-crm", body.replace("kick-off", "kick-off!"), { headers });
+    expect([forged.status, forged.body.reason]).toEqual([401, "bad-signature"]);
+  });
+
+  it("POST /api/events takes no secret of a source in another format or mode", async () => {
+    const client = new TrackerClient({
+      url: tracker.url,
+      webhookSecret: "dv-secret-current-0002",
+      apiKey: "partner-key",
+    });
+    const answer = await client.post({ ...event, id: "ce-route-2" });
+    expect(answer.status).toBe(401);
   });
 });
