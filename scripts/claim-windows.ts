@@ -1,6 +1,8 @@
 // `npm run claim-windows -- --now <instant>`: runs the claimWindows timer once, by hand, against the
-// configured store (COSMOS_ENDPOINT / COSMOS_KEY), e.g. to catch up after an outage or to rehearse a date.
+// configured store (COSMOS_ENDPOINT / COSMOS_KEY, else the running `npm start`'s emulators), e.g. to catch
+// up after an outage or to rehearse a date.
 import { servicesFromEnv } from "../application/services-from-env.ts";
+import { envForRunningHost, NO_RUNNING_HOST } from "../infra/devhost/data-folder.ts";
 
 const at = process.argv.indexOf("--now");
 const nowText = at >= 0 ? process.argv[at + 1] : undefined;
@@ -11,11 +13,12 @@ if (Number.isNaN(now.getTime())) {
   );
   process.exit(2);
 }
-if (!process.env.COSMOS_ENDPOINT) {
-  console.error("Set COSMOS_ENDPOINT and COSMOS_KEY to the store to run against.");
+const env = envForRunningHost();
+if (!env) {
+  console.error(NO_RUNNING_HOST);
   process.exit(2);
 }
-const services = await servicesFromEnv();
+const services = await servicesFromEnv(env);
 const run = await services.claimWindows.run(now);
 console.log(
   JSON.stringify(

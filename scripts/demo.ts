@@ -1,21 +1,25 @@
 // `npm run demo`: posts the shared scenarios' events, signed, to a running tracker (`npm start`) and
 // prints a table of the pairs. The scenarios are dated 2025, so each pair is shown as of its
-// scenario's own asOf. Reads TRACKER_URL, DEV_WEBHOOK_SECRET and DEV_API_KEY (printed by npm start).
+// scenario's own asOf. Finds the running `npm start` through its data folder (TRACKER_URL, DEV_WEBHOOK_SECRET
+// and DEV_API_KEY override).
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { dataFolderFromEnv, runningHost } from "../infra/devhost/data-folder.ts";
 import { TrackerClient } from "./tracker-client.ts";
 
 const dir = process.env.SCENARIOS_DIR ?? join(import.meta.dirname, "../../shared/scenarios");
-const secret = process.env.DEV_WEBHOOK_SECRET;
-const apiKey = process.env.DEV_API_KEY;
+// The running `npm start` on the data folder publishes its URL and the dev identity; variables override.
+const running = runningHost(dataFolderFromEnv());
+const secret = process.env.DEV_WEBHOOK_SECRET || running?.identity.webhookSecret;
+const apiKey = process.env.DEV_API_KEY || running?.identity.apiKey;
 if (!secret || !apiKey) {
   console.error(
-    "Set DEV_WEBHOOK_SECRET and DEV_API_KEY to the values `npm start` printed (and TRACKER_URL if not :7071).",
+    "No running npm start found (same TRACKER_DATA_DIR); start it, or set TRACKER_URL, DEV_WEBHOOK_SECRET and DEV_API_KEY.",
   );
   process.exit(2);
 }
 const client = new TrackerClient({
-  url: process.env.TRACKER_URL ?? "http://127.0.0.1:7071",
+  url: process.env.TRACKER_URL || running?.url || "http://127.0.0.1:7071",
   webhookSecret: secret,
   apiKey,
 });

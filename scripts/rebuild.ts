@@ -1,11 +1,14 @@
 // `npm run rebuild`: throws every projection away in spirit and folds it again from the events
-// container, against the configured store (COSMOS_ENDPOINT / COSMOS_KEY / COSMOS_DATABASE).
+// container, against the configured store (COSMOS_ENDPOINT / COSMOS_KEY / COSMOS_DATABASE), else against
+// the running `npm start`'s emulator.
 import { buildServices } from "../application/services.ts";
 import { cosmosFromEnv, ensureContainers } from "../infra/cosmos/client.ts";
+import { envForRunningHost, NO_RUNNING_HOST } from "../infra/devhost/data-folder.ts";
 
-const cosmos = cosmosFromEnv();
+const env = envForRunningHost();
+const cosmos = env && cosmosFromEnv(env);
 if (!cosmos) {
-  console.error("Set COSMOS_ENDPOINT and COSMOS_KEY (and COSMOS_DATABASE) to the store to rebuild.");
+  console.error(NO_RUNNING_HOST);
   process.exit(2);
 }
 const containers = await ensureContainers(cosmos.database);

@@ -164,3 +164,23 @@ export function runningHost(dir: string): RunningHost | undefined {
   const host = readHostFile(join(dir, "host.json"));
   return host && alive(host.pid) ? host : undefined;
 }
+
+/**
+ * The environment a script (claim-windows, rebuild) runs with: as given when COSMOS_ENDPOINT names a store,
+ * else pointed at the emulators of the `npm start` running on the data folder; undefined when neither.
+ */
+export function envForRunningHost(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv | undefined {
+  if (env.COSMOS_ENDPOINT) return env;
+  const host = runningHost(dataFolderFromEnv(env));
+  if (!host) return undefined;
+  return {
+    ...env,
+    COSMOS_ENDPOINT: host.cosmos.endpoint,
+    COSMOS_KEY: host.cosmos.key,
+    COSMOS_DATABASE: host.cosmos.databaseId,
+    STORAGE_CONNECTION_STRING: env.STORAGE_CONNECTION_STRING || host.blobConnectionString,
+  };
+}
+
+export const NO_RUNNING_HOST =
+  "No store to run against: start the service (npm start, same TRACKER_DATA_DIR) or set COSMOS_ENDPOINT and COSMOS_KEY.";

@@ -80,6 +80,12 @@ export async function startLocalTracker(options: LocalTrackerOptions = {}): Prom
   const apiKey = options.apiKey ?? identity.apiKey;
   // TRACKER_NOW moves the business clock (e.g. to the 2025 the shared scenarios were written for).
   const clock = options.clock ?? clockFromEnv(env);
+  const blobFromEnv = Boolean(env.STORAGE_CONNECTION_STRING);
+  // Azurite takes seconds to load its modules: it starts while the Cosmos emulator replays its journal.
+  const azuriteStarting = blobFromEnv
+    ? undefined
+    : startAzurite(dataDir ? { location: blobFolder(dataDir) } : {});
+  azuriteStarting?.catch(() => {});
   try {
     let cosmos = cosmosFromEnv(env);
     let cosmosPid: number | undefined;
@@ -104,10 +110,9 @@ export async function startLocalTracker(options: LocalTrackerOptions = {}): Prom
     stops.push(async () => connection.close());
     const containers = await ensureContainers(connection.database);
 
-    const blobFromEnv = Boolean(env.STORAGE_CONNECTION_STRING);
     let blobConnectionString = env.STORAGE_CONNECTION_STRING ?? "";
-    if (!blobFromEnv) {
-      const azurite = await startAzurite(dataDir ? { location: blobFolder(dataDir) } : {});
+    if (azuriteStarting) {
+      const azurite = await azuriteStarting;
       stops.push(() => azurite.stop());
       blobConnectionString = azurite.connectionString;
     }
@@ -186,6 +191,7 @@ export async function startLocalTracker(options: LocalTrackerOptions = {}): Prom
       stop: () => stopAll(stops),
     };
   } catch (error) {
+    await azuriteStarting?.then((azurite) => azurite.stop()).catch(() => {});
     await stopAll(stops);
     throw error;
   }

@@ -1,10 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { stopChild } from "./child.ts";
 
 /** Azurite's documented, public development account (not a secret). */
@@ -39,14 +38,10 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
   const location = options.location ?? (await mkdtemp(join(tmpdir(), "azurite-")));
   await mkdir(location, { recursive: true });
   const removeLocation = onDisk ? async () => {} : () => rm(location, { recursive: true, force: true });
-  const require = createRequire(import.meta.url);
-  const tsx = pathToFileURL(require.resolve("tsx")).href;
   const child = spawn(
     process.execPath,
     [
-      "--import",
-      tsx,
-      fileURLToPath(new URL("./azurite-child.ts", import.meta.url)),
+      fileURLToPath(new URL("./azurite-child.mjs", import.meta.url)),
       "--blobHost",
       "127.0.0.1",
       "--blobPort",
