@@ -605,3 +605,27 @@ describe("read model", () => {
     }
   });
 });
+
+describe("corrections (event.voided) in the ledger", () => {
+  it("DES-3: a voided deployment.completed earns nothing; a void of the void restores it", () => {
+    const w = "defender-endpoint";
+    const done = completed("C", w, "2025-02-10");
+    const voidOf = (target: TimedEvent) =>
+      ev(
+        "event.voided",
+        "2025-03-01",
+        { voidedSource: target.event.source, voidedId: target.event.id, reason: "wrong pair", by: "ops" },
+        "C",
+        w,
+      );
+    const approval = [submitted("C", w, "c1", "2025-01-10"), approvedEv("C", w, "c1", "2025-01-15")];
+    const deployments = (events: TimedEvent[]) =>
+      scoringEntriesOf({ kind: "tenant", tenantId: T.C, pairs: [{ workload: w, events }] }).filter(
+        (e) => e.metric === "deployments",
+      );
+    expect(deployments([...approval, done])).toHaveLength(1);
+    const voided = voidOf(done);
+    expect(deployments([...approval, done, voided])).toEqual([]);
+    expect(deployments([...approval, done, voided, voidOf(voided)])).toHaveLength(1);
+  });
+});

@@ -194,3 +194,62 @@ describe("pairUsage: education tenants (SEG-2)", () => {
     expect(u.estimate).toEqual({ amount: 1_100, ratePerUnit: 1, units: 1_100, rule: "HWM-3" });
   });
 });
+
+describe("predictPayableUsage: what Partner Center should pay on, month by month (HWM-2, SEG-1, SEG-2)", () => {
+  const usage = {
+    "2025-02": { mau: 800, pau: 40_000 },
+    "2025-03": { mau: 1_000, pau: 40_000 },
+    "2025-04": { mau: 2_500, pau: 40_000 },
+    "2025-05": { mau: 4_000, pau: 40_000 },
+  };
+
+  it("SEG-2: education counts paid seats only; the mark ratchets on every active user", async () => {
+    const { predictPayableUsage } = await import("../domain/payable-usage.ts");
+    const p = predictPayableUsage({
+      segment: "education",
+      paidSeats: 3_000,
+      approvedOn: "2025-04-10",
+      usage,
+      asOf: "2025-06-15",
+    });
+    // Starting HWM = max(800, 1000) (measured before 2025-04-10). April: min(2500, 40000, 3000) − 1000 = 1500;
+    // May: prior HWM 2500 (April's raw MAU), min(4000, 40000, 3000) − 2500 = 500.
+    expect(p.startingHighWaterMark).toBe(1_000);
+    expect(p.months.map((m) => [m.month, m.counts, m.priorHighWaterMark, m.payableUnits])).toEqual([
+      ["2025-02", false, 0, 0],
+      ["2025-03", false, 800, 0],
+      ["2025-04", true, 1_000, 1_500],
+      ["2025-05", true, 2_500, 500],
+    ]);
+    expect(p.payableUnitsTotal).toBe(2_000);
+    expect(p.months[2]!.basis).toBe("min(MAU, PAU, paid seats 3000)");
+    expect(p.rules).toEqual(["HWM-2", "SEG-1", "SEG-2"]);
+  });
+
+  it("HWM-2: a GCC tenant counts min(MAU, PAU) above the mark; without approval nothing is payable", async () => {
+    const { predictPayableUsage } = await import("../domain/payable-usage.ts");
+    const gcc = predictPayableUsage({
+      segment: "government-gcc",
+      approvedOn: "2025-04-10",
+      usage,
+      asOf: "2025-06-15",
+    });
+    expect(gcc.months.map((m) => m.payableUnits)).toEqual([0, 0, 1_500, 1_500]);
+    expect(gcc.included).toBe(true);
+    const unapproved = predictPayableUsage({ segment: "government-gcc", usage, asOf: "2025-06-15" });
+    expect(unapproved.payableUnitsTotal).toBe(0);
+    expect(unapproved.startingHighWaterMark).toBe(4_000);
+  });
+
+  it("SEG-1: GCC High is excluded: nothing payable whatever the usage", async () => {
+    const { predictPayableUsage } = await import("../domain/payable-usage.ts");
+    const p = predictPayableUsage({
+      segment: "government-gcc-high",
+      approvedOn: "2025-04-10",
+      usage,
+      asOf: "2025-06-15",
+    });
+    expect(p.included).toBe(false);
+    expect(p.payableUnitsTotal).toBe(0);
+  });
+});
