@@ -7,11 +7,10 @@ import {
   validateEvent,
 } from "../domain/events.ts";
 import { comparePairStreams, evaluatePair, pairKeyOf } from "../domain/fold.ts";
+import { parseWhen, WHEN_EXPECTED } from "../domain/instants.ts";
 import type { PairState } from "../domain/pair-state.ts";
 
 export class EvaluateUsageError extends Error {}
-
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
 
 export function parseArgs(argv: readonly string[]): { asOf: string; file: string } {
   let asOf: string | undefined;
@@ -25,11 +24,11 @@ export function parseArgs(argv: readonly string[]): { asOf: string; file: string
     else throw new EvaluateUsageError(`unexpected argument ${arg}`);
   }
   if (asOf === undefined) throw new EvaluateUsageError("--as-of is required");
-  if (!RFC3339.test(asOf) || Number.isNaN(Date.parse(asOf))) {
-    throw new EvaluateUsageError(`--as-of ${asOf} is not an RFC 3339 instant`);
-  }
+  // The same reader as every route's asOf (domain/instants.ts): a date is its whole UTC day.
+  const when = parseWhen(asOf);
+  if (!when) throw new EvaluateUsageError(`--as-of ${JSON.stringify(asOf)}: ${WHEN_EXPECTED}`);
   if (file === undefined) throw new EvaluateUsageError("an NDJSON file is required");
-  return { asOf, file };
+  return { asOf: when.instant, file };
 }
 
 /** What one line of the input is: blank, bad (with the report's lines), or a valid event of a stream kind. */

@@ -157,17 +157,34 @@ function stringEnd(text: string, start: number): number {
   }
 }
 
-/** Why a JSON number cannot be kept exactly as a double, or undefined when it can. */
+/**
+ * Why a JSON number cannot be kept exactly as a double, or undefined when it can. Integers written
+ * as such must lie within ±(2^53 − 1) (EVENTS.md); any other number must read back as the same
+ * decimal value (`0.1` does, `0.10000000000000000555` and `1e-400` do not).
+ */
 export function numberProblem(token: string): string | undefined {
   const value = Number(token);
   if (!Number.isFinite(value)) return "the number overflows to infinity";
-  const m = /^-?(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(token)!;
-  const digits = `${m[1]}${m[2] ?? ""}`.replace(/^0+/, "").replace(/0+$/, "");
-  if (value === 0 && digits !== "") return "the number underflows to zero";
-  if (Number.isInteger(value) && !Number.isSafeInteger(value))
-    return "integers are exact only within ±(2^53 − 1); send larger ones as strings";
-  if (digits.length > 17) return "the number has more significant digits than can be kept exactly";
+  if (/^-?\d+$/.test(token)) {
+    if (!Number.isSafeInteger(value))
+      return "integers are exact only within ±(2^53 − 1); send larger ones as strings";
+    return undefined;
+  }
+  if (decimal(token) !== decimal(String(value)))
+    return "the number cannot be kept exactly; send fewer digits or a string";
   return undefined;
+}
+
+/** A decimal literal in one canonical form: digits without outer zeros and a power of ten. */
+function decimal(literal: string): string {
+  const m = /^-?(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(literal)!;
+  let digits = `${m[1]}${m[2] ?? ""}`.replace(/^0+/, "");
+  if (digits === "") return "0"; // -0 is 0: JSON cannot tell them apart anyway
+  let exponent = Number(m[3] ?? 0) - (m[2]?.length ?? 0);
+  const trailing = digits.length - digits.replace(/0+$/, "").length;
+  digits = digits.slice(0, digits.length - trailing);
+  exponent += trailing;
+  return `${literal.startsWith("-") ? "-" : ""}${digits}e${exponent}`;
 }
 
 /** UTF-8 bytes of `text[from, to)` without copying it. */
