@@ -3,6 +3,7 @@ import type { HttpResponseInit } from "@azure/functions";
 import { z } from "zod";
 import { EVENT_SCHEMAS, POE_DOCUMENT_KINDS } from "../domain/events.ts";
 import { json } from "./http.ts";
+import { pairStateSchemas } from "./pair-state-openapi.ts";
 import { PairListQuery } from "./pairs.ts";
 import { defineHttp } from "./registry.ts";
 import { sourcePaths, sourceSchemas } from "./sources-openapi.ts";
@@ -53,6 +54,7 @@ export function openApiDocument(): unknown {
       schemas: {
         ...schemas,
         ...sourceSchemas(),
+        ...pairStateSchemas(),
         Problem: {
           type: "object",
           properties: {
@@ -113,7 +115,13 @@ export function openApiDocument(): unknown {
             ...pairPath,
             { name: "asOf", in: "query", required: false, schema: { type: "string", format: "date-time" } },
           ],
-          responses: { 200: { description: "The pair's state" }, ...problems([400, 401, 404]) },
+          responses: {
+            200: {
+              description: "The pair's state",
+              content: { "application/json": { schema: { $ref: "#/components/schemas/PairState" } } },
+            },
+            ...problems([400, 401, 404]),
+          },
         },
       },
       "/pairs/{tenantId}/{workload}/documents": {
