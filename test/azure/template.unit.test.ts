@@ -130,7 +130,7 @@ describe("the deployment template against the code", () => {
     }[];
     // The file is the code's list, exactly (regenerate with `npm run deploy:containers`).
     expect(declared).toEqual(templateContainers());
-    const opened = new Set(Object.values(CONTAINERS).map((c) => c.id));
+    const opened = new Set<string>(Object.values(CONTAINERS).map((c) => c.id as string));
     for (const { text } of productionSources()) for (const id of literalContainers(text)) opened.add(id);
     for (const d of definitions())
       if (d.kind === "cosmosChangeFeed")
