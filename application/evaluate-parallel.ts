@@ -11,6 +11,7 @@ import {
   type FromPartition,
   type IntakeResult,
   type LineBatch,
+  mix,
   partitionOf,
   type StateBatch,
   type ToPartition,
@@ -24,8 +25,8 @@ export interface ParallelOptions {
   /** A module that calls runPartitionWorker() when isPartitionWorker() (the evaluate script itself). */
   readonly workerUrl: URL;
   readonly onBadLines: (report: string[]) => void;
-  /** Receives the JSON array in pieces; may return a promise to ask for a pause. */
-  readonly write: (chunk: string) => unknown;
+  /** Receives the JSON array in pieces of UTF-8 (each its own buffer); may return a promise to ask for a pause. */
+  readonly write: (chunk: Uint8Array) => unknown;
 }
 
 const CHUNK = 4 * 1024 * 1024;
@@ -172,7 +173,7 @@ class LineScanner {
     let h = 0x811c9dc5;
     for (; i < end; i++) {
       let c = view[i]!;
-      if (c === 34) return h >>> 0;
+      if (c === 34) return mix(h);
       if (c === 92 || c >= 128) return -1; // an escape or non-ASCII: leave it to the parser
       if (c >= 65 && c <= 90) c += 32;
       h ^= c;
@@ -216,13 +217,19 @@ class BatchBuilder {
   }
 }
 
+const OPEN = Buffer.from("[\n");
+const SEPARATOR = Buffer.from(",\n");
+const CLOSE = Buffer.from("\n]\n");
+const EMPTY = Buffer.from("[]\n");
+const OUT = 1024 * 1024;
+
 /** Merges the partitions' sorted outputs into one JSON array, written in pieces of about 1 MB. */
-async function writeMerged(sources: AsyncIterable<StateBatch>[], write: (chunk: string) => unknown) {
+async function writeMerged(sources: AsyncIterable<StateBatch>[], write: (chunk: Uint8Array) => unknown) {
   const cursors = sources.map((s) => s[Symbol.asyncIterator]());
   const heads: ({ batch: StateBatch; i: number } | undefined)[] = [];
   const advance = async (k: number) => {
     const h = heads[k];
-    if (h && ++h.i < h.batch.json.length) return;
+    if (h && ++h.i < h.batch.ends.length) return;
     const r = await cursors[k]!.next();
     heads[k] = r.done ? undefined : { batch: r.value, i: 0 };
   };
@@ -230,7 +237,17 @@ async function writeMerged(sources: AsyncIterable<StateBatch>[], write: (chunk: 
     heads[k] = undefined;
     await advance(k);
   }
-  let out = "";
+  let out = Buffer.allocUnsafe(OUT);
+  let length = 0;
+  const append = async (bytes: Uint8Array) => {
+    if (length + bytes.length > out.length) {
+      if (length > 0) await write(out.subarray(0, length));
+      out = Buffer.allocUnsafe(Math.max(OUT, bytes.length)); // a new buffer: write may keep the old one
+      length = 0;
+    }
+    out.set(bytes, length);
+    length += bytes.length;
+  };
   let first = true;
   for (;;) {
     let min = -1;
@@ -241,16 +258,14 @@ async function writeMerged(sources: AsyncIterable<StateBatch>[], write: (chunk: 
       if (!m || comparePairStreams(h.batch.streamIds[h.i]!, m.batch.streamIds[m.i]!) < 0) min = k;
     }
     if (min === -1) break;
-    const h = heads[min]!;
-    out += `${first ? "[\n" : ",\n"}${h.batch.json[h.i]}`;
+    const { batch, i } = heads[min]!;
+    await append(first ? OPEN : SEPARATOR);
     first = false;
-    if (out.length >= 1024 * 1024) {
-      await write(out);
-      out = "";
-    }
+    await append(batch.bytes.subarray(i === 0 ? 0 : batch.ends[i - 1], batch.ends[i]));
     await advance(min);
   }
-  await write(`${out}${first ? "[]\n" : "\n]\n"}`);
+  await append(first ? EMPTY : CLOSE);
+  await write(out.subarray(0, length));
 }
 
 /** A partition folded in this thread (small inputs: no worker start-up). */

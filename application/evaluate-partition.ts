@@ -11,7 +11,18 @@ export function partitionOf(tenantIdLower: string, count: number): number {
     h ^= tenantIdLower.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  return (h >>> 0) % count;
+  return mix(h) % count;
+}
+
+/** MurmurHash3's finalizer: sequential tenant ids spread evenly over the partitions. */
+export function mix(fnv: number): number {
+  let h = fnv;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
 }
 
 /** Lines as sent to a partition: UTF-8 bytes, each line followed by "\n", and each line's number. */
@@ -30,10 +41,15 @@ export interface IntakeResult {
   readonly strays: Stray[];
 }
 
-/** Serialized states in output order: stream ids (the sort key) and their JSON. */
+/**
+ * Serialized states in output order: stream ids (the sort key) and their JSON as UTF-8, state i
+ * ending at ends[i]. Bytes, so the main thread only copies them to the output (the buffer is
+ * transferred, not cloned).
+ */
 export interface StateBatch {
   readonly streamIds: string[];
-  readonly json: string[];
+  readonly bytes: Uint8Array;
+  readonly ends: Int32Array;
 }
 
 export class FoldPartition {
@@ -79,22 +95,33 @@ export class FoldPartition {
     return { bad: this.bad, strays: this.bad.length > 0 ? [] : this.strays };
   }
 
-  /** The partition's states, serialized, in batches of about `batchBytes` characters of JSON. */
+  /** The partition's states, serialized, in batches of about `batchBytes` bytes of JSON. */
   *stateBatches(asOf: string, batchBytes = 256 * 1024): Generator<StateBatch> {
-    let batch: StateBatch = { streamIds: [], json: [] };
-    let size = 0;
+    const encoder = new TextEncoder();
+    let bytes = new Uint8Array(batchBytes * 2);
+    let streamIds: string[] = [];
+    let ends: number[] = [];
+    let length = 0;
     for (const [streamId, state] of this.streams.states(asOf)) {
       const json = JSON.stringify(state);
-      batch.streamIds.push(streamId);
-      batch.json.push(json);
-      size += json.length;
-      if (size >= batchBytes) {
-        yield batch;
-        batch = { streamIds: [], json: [] };
-        size = 0;
+      if (length + json.length * 3 > bytes.length) {
+        const grown = new Uint8Array(Math.max(bytes.length * 2, length + json.length * 3));
+        grown.set(bytes.subarray(0, length));
+        bytes = grown;
+      }
+      length += encoder.encodeInto(json, bytes.subarray(length)).written;
+      streamIds.push(streamId);
+      ends.push(length);
+      if (length >= batchBytes) {
+        yield { streamIds, bytes: bytes.subarray(0, length), ends: Int32Array.from(ends) };
+        bytes = new Uint8Array(batchBytes * 2);
+        streamIds = [];
+        ends = [];
+        length = 0;
       }
     }
-    if (batch.json.length > 0) yield batch;
+    if (streamIds.length > 0)
+      yield { streamIds, bytes: bytes.subarray(0, length), ends: Int32Array.from(ends) };
   }
 }
 
@@ -136,7 +163,11 @@ export function runPartitionWorker(): void {
       send({ type: "intake", ...partition.endIntake() });
     } else {
       partition.takeStrays(m.strays);
-      for (const batch of partition.stateBatches(asOf)) send({ type: "states", ...batch });
+      for (const batch of partition.stateBatches(asOf))
+        port.postMessage({ type: "states", ...batch } satisfies FromPartition, [
+          batch.bytes.buffer as ArrayBuffer,
+          batch.ends.buffer as ArrayBuffer,
+        ]);
       send({ type: "done" }); // the main thread then terminates this worker
     }
   });
