@@ -16,7 +16,7 @@ import { Projections } from "./projections.ts";
 import { Projector } from "./projector.ts";
 import { type ScoreDocument, Scoring } from "./scoring.ts";
 import { SourceDeliveries } from "./sources/deliveries.ts";
-import { countIngestion } from "./telemetry.ts";
+import { countIngestion, registerSecrets } from "./telemetry.ts";
 
 /** Everything the function handlers call, wired once per process (the composition root). */
 export interface Services {
@@ -61,6 +61,13 @@ export interface AlertWebhook extends WebhookConfig {
 }
 
 export function buildServices(options: ServiceOptions): Services {
+  // What this instance is configured with never reaches a log line.
+  registerSecrets([
+    ...options.access.sources.flatMap((s) => s.secrets),
+    ...options.access.apiKeys.map((k) => k.key),
+    ...(options.alertWebhooks ?? []).flatMap((w) => [w.secret, w.url]),
+    options.pageTokenKey,
+  ]);
   const clock = options.clock ?? (() => new Date());
   const store = new CosmosEventStore(options.containers.events);
   const docs = new DocumentCollection<ProjectionDocument>(options.containers.pairs, byPartner);

@@ -62,6 +62,22 @@ export class Counters {
 /** The process's counters: one per instance, as the Functions worker runs one app per process. */
 export const counters = new Counters();
 
+// ---- secrets --------------------------------------------------------------------------------------------
+
+const secrets = new Set<string>();
+
+/**
+ * Values no log line may carry (source secrets, API keys, keys): the composition root registers what
+ * it is configured with, and the log writer redacts them. Shorter than 8 characters they are ignored.
+ */
+export function registerSecrets(values: Iterable<string | undefined>): void {
+  for (const value of values) if (value && value.length >= 8) secrets.add(value);
+}
+
+export function knownSecrets(): ReadonlySet<string> {
+  return secrets;
+}
+
 // ---- correlation ----------------------------------------------------------------------------------------
 
 /** What every log line of an invocation carries; fields are added as the handler learns them. */

@@ -2,7 +2,9 @@
 // function, event ids, pairs) and never a secret. Lines go through the invocation's own context so Azure
 // files them under the invocation (App Insights traces); listeners let tests read what was written.
 import type { InvocationContext } from "@azure/functions";
-import { type Correlation, correlation } from "../../application/telemetry.ts";
+import { type Correlation, correlation, knownSecrets, registerSecrets } from "../../application/telemetry.ts";
+
+export { registerSecrets };
 
 export type LogLevel = "trace" | "debug" | "information" | "warning" | "error" | "critical";
 
@@ -15,13 +17,6 @@ export interface LogLine extends Partial<Correlation> {
 }
 
 // ---- secrets --------------------------------------------------------------------------------------------
-
-const secrets = new Set<string>();
-
-/** Literal values never to be written (shorter than 8 characters they are ignored: too common). */
-export function registerSecrets(values: Iterable<string | undefined>): void {
-  for (const value of values) if (value && value.length >= 8) secrets.add(value);
-}
 
 /** The secrets the configuration holds: source secrets, API keys, webhook secrets, keys. */
 export function registerSecretsFromEnv(env: NodeJS.ProcessEnv = process.env): void {
@@ -65,7 +60,7 @@ const PATTERNS: [RegExp, string][] = [
 
 export function redact(text: string): string {
   let out = text;
-  for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join("[redacted]");
+  for (const secret of knownSecrets()) if (out.includes(secret)) out = out.split(secret).join("[redacted]");
   for (const [pattern, replacement] of PATTERNS) out = out.replace(pattern, replacement);
   return out;
 }
