@@ -98,16 +98,16 @@ function highWaterMarkRising({ facts, eligibility, status, asOf }: AdviceInput):
   const mark = months.reduce((a, m) => Math.max(a, facts.usage[m]!.mau), 0);
   const seen =
     latest === undefined
-      ? "No usage is reported yet, but the customer's usage keeps setting it."
-      : `The starting high-water mark is now ${mark} MAU (latest: ${facts.usage[latest]!.mau} MAU in ${latest}).`;
+      ? "No usage is reported for this pair yet."
+      : `The mark is now ${mark} MAU (latest: ${facts.usage[latest]!.mau} MAU in ${latest}).`;
   return {
     code: "high-water-mark-rising",
     rule: "HWM-2",
     rules: ["TIM-3"],
     message:
-      `The claim-early window closed on ${closedOn} (TIM-3) and the pair is still unclaimed. ${seen} Until the ` +
-      `claim is approved, the highest MAU reported becomes the starting high-water mark, and only usage above it ` +
-      `after approval earns (HWM-2). Claim as soon as the POE is ready.`,
+      `The claim-early window closed on ${closedOn} (TIM-3) and the pair is still unclaimed. Until a claim is ` +
+      `approved, every month's MAU can raise the starting high-water mark, and only usage above it after ` +
+      `approval earns (HWM-2). ${seen} Claim as soon as the POE is ready.`,
     facts: {
       claimEarlyClosedOn: closedOn,
       ...(latest !== undefined

@@ -175,8 +175,8 @@ export function poeItem(code: PoeCode, ctx: PoeContext): PoeItem {
           ? `the claim's submission on ${ctx.reference.on}`
           : `today (${ctx.reference.on}), when a new submission would be judged`;
       return item(
-        `The newest customer acknowledgement (${formatWord(ack.format)} signed by ${signerWords(ack.signer)} ` +
-          `on ${ack.signedOn}) expired on ${expiredOn}. ${rule} needs it signed within the ${months} months ` +
+        `The newest customer acknowledgement (${formatWord(ack.format)}, signed on ${ack.signedOn} by ` +
+          `${signerWords(ack.signer)}) expired on ${expiredOn}. ${rule} needs it signed within the ${months} months ` +
           `before ${at}. Get a newly signed acknowledgement naming ${workload} and record it` +
           (ctx.reference.what === "submittedOn"
             ? ", then answer the reviewer with it."
@@ -202,8 +202,8 @@ export function poeItem(code: PoeCode, ctx: PoeContext): PoeItem {
       const seen =
         facts.acknowledgements.length + facts.documents.length === 0
           ? "No acknowledgement or document is recorded yet"
-          : `The acknowledgement${facts.acknowledgements.length === 1 ? "" : "s"} name${facts.acknowledgements.length === 1 ? "s" : ""} ${quoteList(acknowledged)} ` +
-            `and the documents (${plural(facts.documents.length, "document")}) name ${quoteList([...new Set(facts.documents.flatMap((d) => d.workloadsMentioned))])}, not ${workload}`;
+          : `The acknowledgements name ${quoteList(acknowledged)} and the attached documents (${facts.documents.length}) ` +
+            `name ${quoteList([...new Set(facts.documents.flatMap((d) => d.workloadsMentioned))])}, not ${workload}`;
       return item(
         `${seen}. ${rule} needs the POE to connect to the workload claimed. ` +
           `Have the acknowledgement or an attached document (SOW, POE template) name ${workload}.`,
@@ -227,7 +227,7 @@ export function poeItem(code: PoeCode, ctx: PoeContext): PoeItem {
             : `A start (${start}, from ${dateSources(facts, start, true).join(" and ")}) is recorded but no end`;
       return item(
         `${seen}. ${rule} needs the engagement's start and its end, planned or actual (the work need not be ` +
-          `finished, TIM-1). Give the ${start === undefined ? "start date" : "planned end date"} in the scope ` +
+          `finished, TIM-1). Give the ${start === undefined ? (end === undefined ? "start and planned end dates" : "start date") : "planned end date"} in the scope ` +
           `or on the deployment.`,
         { start: start ?? null, end: end ?? null },
       );

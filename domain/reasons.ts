@@ -85,7 +85,7 @@ export function reasonsFor(
       reason(
         "deployment-activity",
         "ACT-1",
-        `Deployment work from ${first.date} through ${last} is within the past ${months} months (TIM-1), which ` +
+        `Deployment work ${first.date === last ? `on ${last}` : `from ${first.date} through ${last}`} is within the past ${months} months (TIM-1), which ` +
           `makes the pair eligible; remote delivery counts the same as on-site (ACT-2). It stays eligible ` +
           `until ${addMonths(last, months)} unless more work is recorded.`,
         {
@@ -218,7 +218,7 @@ function failedTests(w: LightweightWork): string[] {
       ? "not hands-on"
       : f === "too-short"
         ? `fewer than ${t.minDays} days (${w.days ?? 0}) and fewer than ${t.minMeetings} meetings (${w.meetings ?? 0})`
-        : `a ${w.minutes}-minute guidance session`,
+        : `${w.minutes} minutes of guidance, not hands-on work`,
   );
 }
 

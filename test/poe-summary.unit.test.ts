@@ -399,6 +399,15 @@ describe("poeSummary on the shared scenarios", () => {
         if (want.recommended.length === 0) expect(recommended).toContain("Nothing is missing.");
       });
 
+      it("words each missing and recommended item exactly as the state's poe.items (one source of wording)", () => {
+        const lines = [
+          ...section(text, "## Still missing").split("\n"),
+          ...section(text, "## Recommended").split("\n"),
+        ].filter((l) => l.startsWith("- "));
+        expect(lines).toHaveLength(state.poe.items.length);
+        state.poe.items.forEach((item, i) => expect(lines[i]).toContain(item.message));
+      });
+
       it("puts the documents, the acknowledgement and the disclosure in the appendix", () => {
         const appendix = section(text, "## Appendix");
         const documents = subsection(appendix, "### Documents");

@@ -163,7 +163,7 @@ describe("POE-2: a rejected, declined or disassociated claim's acknowledgement i
           measuredAt: "2025-05-22",
           measuredAtWhat: "asOf",
         });
-        expect(item.message).toContain("signed by Dana Customer (CISO) on 2024-03-01) expired on 2025-03-01");
+        expect(item.message).toContain("signed on 2024-03-01 by Dana Customer (CISO)) expired on 2025-03-01");
       });
   });
 
@@ -270,7 +270,7 @@ describe("ACT-3 / ACT-4 / ACT-8: the lightweight verdict names the test that fai
       .when("2025-05-22")
       .then((s) =>
         expect(s.claim.reasons[0]!.message).toContain(
-          "guidance session on 2025-04-02: a 30-minute guidance session",
+          "guidance session on 2025-04-02: 30 minutes of guidance, not hands-on work",
         ),
       );
   });
@@ -439,7 +439,7 @@ describe("New advice", () => {
           latestMau: 450,
           startingHighWaterMark: 450,
         });
-        expect(a.message).toContain("now 450 MAU (latest: 450 MAU in 2025-04)");
+        expect(a.message).toContain("The mark is now 450 MAU (latest: 450 MAU in 2025-04)");
       });
   });
 
