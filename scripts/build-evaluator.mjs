@@ -2,7 +2,7 @@
 // so `npm run evaluate` starts without compiling TypeScript. Built on demand by scripts/evaluate.mjs
 // whenever the bundle is missing or older than any of its inputs (listed by esbuild's metafile), so a
 // fresh clone needs nothing beyond `npm ci`. `node scripts/build-evaluator.mjs` forces a build.
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -35,6 +35,7 @@ export function bundleIsFresh() {
 export async function buildEvaluator() {
   const { build } = await import("esbuild");
   mkdirSync(DIR, { recursive: true });
+  const started = new Date(Date.now() - 1000);
   const temp = `${BUNDLE}.${process.pid}.tmp`;
   const result = await build({
     absWorkingDir: ROOT,
@@ -52,6 +53,8 @@ export async function buildEvaluator() {
     },
   });
   writeFileSync(INPUTS, JSON.stringify(Object.keys(result.metafile.inputs)));
+  // Dated from before the build: a source saved while esbuild ran makes the next run rebuild.
+  utimesSync(temp, started, started);
   renameSync(temp, BUNDLE); // atomic: a concurrent run sees the old bundle or the new one, never half
   return BUNDLE;
 }
