@@ -49,9 +49,14 @@ export function recordByHand(
   who: Recorder,
 ): Promise<IngestOutcome> {
   const source = boardSource(who);
-  const complete = (item: unknown) =>
-    item && typeof item === "object" && !Array.isArray(item)
-      ? { ...(item as object), specversion: "1.0", source, partnerid: partnerId }
-      : item;
+  const complete = (item: unknown) => {
+    if (!item || typeof item !== "object" || Array.isArray(item)) return item;
+    const event = { ...(item as Record<string, unknown>), specversion: "1.0", source, partnerid: partnerId };
+    // A void names who voided: the same person or key the source names, not what the form claims.
+    const data = event.data;
+    if (event.type === "event.voided" && data && typeof data === "object" && !Array.isArray(data))
+      event.data = { ...data, by: who.name };
+    return event;
+  };
   return ingestion.ingest(Array.isArray(body) ? body.map(complete) : complete(body), partnerId);
 }

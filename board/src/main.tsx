@@ -79,7 +79,7 @@ function App() {
         />
       </main>
     );
-  const route = hash.replace(/^#/, "").split("/").filter(Boolean);
+  const route = hash.replace(/^#/, "").split("?")[0]!.split("/").filter(Boolean);
   let view = <BoardView asOf={asOf} />;
   if (route[0] === "pair" && route[1] && route[2])
     view = (
