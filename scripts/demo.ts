@@ -64,7 +64,20 @@ for (const file of readdirSync(dir)
   }
 }
 const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+// The scenarios were written for one date: the board shows them as of it (or start with TRACKER_NOW).
+const asOfDates = readdirSync(dir)
+  .filter((f) => f.endsWith(".expected.json"))
+  .map((f) => String(JSON.parse(readFileSync(join(dir, f), "utf8")).asOf).slice(0, 10))
+  .sort();
+const dataDate = asOfDates.at(-1);
 for (const [i, row] of rows.entries()) {
   console.log(row.map((c, j) => c.padEnd(widths[j]!)).join("  "));
   if (i === 0) console.log(widths.map((w) => "-".repeat(w)).join("  "));
+}
+if (dataDate) {
+  const base = process.env.TRACKER_URL ?? "http://127.0.0.1:7071";
+  console.log(`
+Open the partner board at the date this data was written for (enter the API key when asked):
+  ${base}/api/board/?asOf=${dataDate}
+or run the whole service on that date:  TRACKER_NOW=${dataDate}T09:00:00Z npm start`);
 }
