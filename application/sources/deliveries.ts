@@ -1,6 +1,7 @@
 // POST /api/sources/{source}/deliveries: authenticate per the source, translate the CRM's format into
 // CloudEvents record by record, then validate and ingest them exactly as POST /api/events does.
 import { createHash } from "node:crypto";
+import { inspectJson } from "../../domain/event-limits.ts";
 import { type FieldError, validateEvent } from "../../domain/events.ts";
 import { type Ingestion, MAX_BATCH } from "../ingestion.ts";
 import { type AuthResult, authenticate, checkOrganization, type DeliveryRequest } from "./auth.ts";
@@ -81,7 +82,7 @@ export class SourceDeliveries {
     const refused: RefusedRecord[] = [];
     const keys: string[] = [];
     for (const record of delivery.records) {
-      const refusal = translate(mapping, record, source, events);
+      const refusal = translateSafely(mapping, record, source, events);
       if (refusal) {
         refused.push({ record: record.prefix, errors: refusal.errors });
         keys.push(refusal.key);
@@ -175,6 +176,17 @@ export class SourceDeliveries {
 }
 
 function read(format: Exclude<SourceFormat, "cloudevents">, body: Uint8Array): Delivery {
+  try {
+    return readText(format, body);
+  } catch (error) {
+    // Readers recurse over the CRM's structure; a pathologically deep one must be a 400, not a crash.
+    if (error instanceof RangeError)
+      return { ok: false, errors: [{ path: "$", message: "nested too deeply" }] };
+    throw error;
+  }
+}
+
+function readText(format: Exclude<SourceFormat, "cloudevents">, body: Uint8Array): Delivery {
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(body);
@@ -189,6 +201,16 @@ function read(format: Exclude<SourceFormat, "cloudevents">, body: Uint8Array): D
     return { ok: false, errors: [{ path: "$", message: `not JSON: ${(error as Error).message}` }] };
   }
   return format === "dataverse" ? readDataverse(parsed) : readHubSpot(parsed);
+}
+
+function translateSafely(...args: Parameters<typeof translate>): ReturnType<typeof translate> {
+  try {
+    return translate(...args);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    const record = args[1];
+    return { errors: [{ path: record.prefix, message: "nested too deeply" }], key: record.prefix };
+  }
 }
 
 /**
@@ -212,6 +234,17 @@ function translate(
   const valid = validateEvent(mapped.event);
   if (!valid.ok) {
     return { errors: at(toCrmErrors(valid.errors, mapped.origins)), key: String(mapped.event.id) };
+  }
+  // The limits every stored event keeps (EVENTS.md "Limits"), checked on the text that will be stored.
+  let beyond: FieldError[];
+  try {
+    beyond = inspectJson(JSON.stringify(mapped.event));
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    beyond = [{ path: "$.data", message: "nested too deeply" }];
+  }
+  if (beyond.length > 0) {
+    return { errors: at(toCrmErrors(beyond, mapped.origins)), key: String(mapped.event.id) };
   }
   events.push(mapped.event);
   return undefined;

@@ -392,3 +392,36 @@ describe("CloudEvents sources", () => {
     expect(answer.status).toBe(401);
   });
 });
+
+describe("hostile deliveries", () => {
+  const key = { "x-tracker-key": "dv-secret-current-0002" };
+  const code = { query: "?code=sf-code-0000000000001", contentType: "text/xml" };
+
+  it("answers 400, never 500, to bodies that are not the CRM's format", async () => {
+    const deep = `{"MessageName":"Create","SharedVariables":[{"key":"x","value":${"[".repeat(200_000)}${"]".repeat(200_000)}}]}`;
+    for (const body of ["not json", "[1,2]", deep]) {
+      const answer = await deliver("contoso-dataverse", body, { headers: key });
+      expect(answer.status).toBe(400);
+    }
+    for (const body of ["<notifications>", "<a/>", "{}"]) {
+      expect((await deliver("contoso-salesforce", body, code)).status).toBe(400);
+    }
+    const message = fixture("salesforce/outbound-message.xml");
+    const one = message.slice(message.indexOf("<Notification>"), message.indexOf("</Notification>") + 15);
+    const tooMany = message.replace(one, one.repeat(101));
+    const answer = await deliver("contoso-salesforce", tooMany, code);
+    expect([answer.status, answer.body.errors[0].path]).toEqual([400, "$.notifications.Notification"]);
+  });
+
+  it("refuses a record beyond the event limits, naming the CRM field, and stores nothing of it", async () => {
+    const row = JSON.parse(fixture("dataverse/create-adoption-activity.json"));
+    const attributes = row.InputParameters[0].value.Attributes as { key: string; value: unknown }[];
+    const data = attributes.find((a) => a.key === "tracker_data")!;
+    data.value = JSON.stringify({ ...JSON.parse(data.value as string), note: "x".repeat(20_000) });
+    row.PrimaryEntityId = "5f0e2a31-7c44-4f0a-9d1e-2b6a7c8d9eff";
+    const answer = await deliver("contoso-dataverse", JSON.stringify(row), { headers: key });
+    expect(answer.status).toBe(400);
+    expect(answer.body.errors[0].path).toBe("$.InputParameters.Target.tracker_data.note");
+    expect((await pair(DV_TENANT)).body.timeline).toHaveLength(5);
+  });
+});
