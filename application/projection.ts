@@ -12,7 +12,12 @@ import {
 } from "../domain/fold.ts";
 import type { PairState } from "../domain/pair-state.ts";
 import { idempotencyKey } from "./idempotency.ts";
-import { extendPairFacts, NO_SCORING_FACTS, type PairFacts as ScoringFacts } from "./scoring-facts.ts";
+import {
+  extendPairFacts,
+  NO_SCORING_FACTS,
+  SCORED_TYPES,
+  type PairFacts as ScoringFacts,
+} from "./scoring-facts.ts";
 
 // Projection documents live in the `pairs` container (partition /partnerId), one per stream: the
 // stream's head for appends (equinox's "tip") and the read model for queries. A head is BOUNDED:
@@ -61,6 +66,8 @@ export interface PairDocument extends HeadDocument {
   workload: string;
   /** The tenant stream's version folded in (tenant events apply to every pair, through snapshot and tail). */
   tenantVersion: number;
+  /** The version whose append last changed the pair's scoring facts: the designation read model skips the rest. */
+  scoringVersion?: number;
   snapshot: Snapshot & { scoring: ScoringFacts };
   /** STATE.md at `projectedAt`, without the timeline; filters and lists read it. */
   state: PairState;
@@ -137,6 +144,7 @@ export function emptyHead(streamId: string, now: Date): ProjectionDocument {
     tenantId,
     workload: key.workload,
     tenantVersion: 0,
+    scoringVersion: 0,
     snapshot: { ...EMPTY_SNAPSHOT, scoring: NO_SCORING_FACTS },
     state: verdictAt(EMPTY_FOLD, key, canonicalInstant(now.toISOString())),
     nextAlertOn: null,
@@ -164,6 +172,10 @@ const afterCut = (t: TimedEvent, cut: Cut | null) =>
   byBusinessTime(t, { timeMs: cut.t, event: { source: cut.s, id: cut.i }, date: "" } as TimedEvent) > 0;
 /** Distinct within a stream: a pair head's tail holds its tenant's events as well. */
 const tailKey = (e: EngagementEvent) => ("workload" in e && e.workload ? "p" : "t") + idempotencyKey(e);
+
+/** Whether appending these events can change a pair's scoring facts (scoring-facts.ts reads only these types). */
+export const changesScoring = (events: readonly EngagementEvent[]) =>
+  events.some((e) => SCORED_TYPES.has(e.type) || REACHES_BACK.has(e.type));
 
 /** Whether an event of this stream is already in the head's tail (the tail holds every one after the cut). */
 export function inTail(doc: ProjectionDocument, e: EngagementEvent): boolean {
@@ -265,6 +277,7 @@ export function headFromStreams<D extends ProjectionDocument>(
   return {
     ...pair,
     tenantVersion: tenant.version,
+    scoringVersion: stream.version,
     snapshot: { ...snapshot, scoring: extendPairFacts(NO_SCORING_FACTS, ownFolded) },
     tail,
   } as D;

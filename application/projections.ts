@@ -5,6 +5,7 @@ import { type DocumentCollection, DocumentConflict } from "../infra/cosmos/docum
 import type { EventStore } from "../infra/event-store.ts";
 import {
   type AlertScheduling,
+  changesScoring,
   emptyHead,
   headFromStreams,
   headOf,
@@ -83,7 +84,7 @@ export class Projections {
     const cached = cachedOk ? this.#cache.get(tenantStream) : undefined;
     if (cached?.doc.docType === "tenant") return cached.doc;
     const found = await this.docs.read(pair.partnerId, tenantDocumentId(pair.tenantId));
-    if (!found || found.doc.docType !== "tenant") return undefined;
+    if (found?.doc.docType !== "tenant") return undefined;
     return this.remember({ doc: upgradeHead(found.doc, this.clock()), etag: found.etag })
       .doc as TenantDocument;
   }
@@ -121,8 +122,10 @@ export class Projections {
     version: number,
   ): Promise<ProjectionDocument> {
     const fast = withEvents(doc, events, this.clock());
-    if (fast) return { ...fast, version };
-    return this.refold(doc);
+    if (!fast) return this.refold(doc);
+    if (fast.docType === "pair" && changesScoring(events))
+      return { ...fast, version, scoringVersion: version };
+    return { ...fast, version };
   }
 
   private async mergeTenant(doc: PairDocument, events: EngagementEvent[], version: number) {
@@ -224,7 +227,7 @@ export class Projections {
       for (const pair of page.items) {
         if ((pair.tenantVersion ?? 0) >= tenant.version) continue;
         const found = await this.docs.read(tenant.partnerId, pair.id);
-        if (!found || found.doc.docType !== "pair") continue;
+        if (found?.doc.docType !== "pair") continue;
         const head = { doc: upgradeHead(found.doc, this.clock()) as PairDocument, etag: found.etag };
         if (head.doc.tenantVersion >= tenant.version) continue;
         const { events, version } = await this.store.readForward(tenant.streamId, head.doc.tenantVersion + 1);

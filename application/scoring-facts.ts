@@ -16,7 +16,7 @@ export interface PairFacts {
 
 export const NO_SCORING_FACTS: PairFacts = { v: 0, c: [], d: [], u: {} };
 
-const SCORED = new Set([
+export const SCORED_TYPES: ReadonlySet<string> = new Set([
   "claim.approved",
   "claim.declined",
   "claim.disassociated",
@@ -36,7 +36,7 @@ export function pairFactsOf(version: number, events: readonly EngagementEvent[])
  */
 export function extendPairFacts(base: PairFacts, later: readonly EngagementEvent[]): PairFacts {
   const seen = new Map<string, TimedEvent>();
-  for (const e of later) if (SCORED.has(e.type)) seen.set(idempotencyKey(e), timed(e));
+  for (const e of later) if (SCORED_TYPES.has(e.type)) seen.set(idempotencyKey(e), timed(e));
   if (seen.size === 0) return base;
   const facts: PairFacts = { v: base.v, c: [...base.c], d: [], u: { ...base.u } };
   const completed = new Set<CalendarDate>(base.d);

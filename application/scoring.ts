@@ -711,7 +711,8 @@ export interface RebuildStats {
 export function scoringFactsOfHead(stored: PairDocument | LegacyHead): PairFacts {
   const head = upgradeHead(stored as PairDocument, new Date()) as PairDocument;
   const own = head.tail.filter((e) => "workload" in e && e.workload);
-  return { ...extendPairFacts(head.snapshot.scoring, own), v: head.version };
+  // v: the version that last changed them, so an event that cannot change them writes nothing downstream.
+  return { ...extendPairFacts(head.snapshot.scoring, own), v: head.scoringVersion ?? head.version };
 }
 
 /**

@@ -83,6 +83,37 @@ export function lifeOfAPair(tenant: string, n: number, workload = "defender-endp
   return ev("guidance.session.logged", { minutes: 30, topic: `weekly call ${n}` });
 }
 
+type Measure = (work: () => Promise<unknown>) => Promise<{ requests: number; bytes: number }>;
+
+/** Each event ingested, then its event document handed to the projector as the change feed would. */
+async function designationCost(services: Services, measure: Measure, setNow: (d: Date) => void) {
+  const events = Number(process.env.BENCH_STORAGE_SCORED ?? 1_000);
+  const tenant = randomUUID();
+  const stream = `${PARTNER}|${tenant}|defender-endpoint`;
+  await services.recorder.record(`${PARTNER}|${tenant}`, [profile(tenant)]);
+  // Usage reports are what changes the read model month after month; other events write nothing there.
+  const marks = [50, 200, Math.floor(events / 50) * 50];
+  const atMark = new Map<number, { bytes: number; requests: number }>();
+  let total = 0;
+  for (let n = 1; n <= events; n++) {
+    const event = lifeOfAPair(tenant, n);
+    setNow(new Date(Date.parse(event.time) + 3_600_000));
+    await services.recorder.record(stream, [event]);
+    const { resource } = await services.containers.events.item(`${stream}:${n}`, stream).read();
+    const cost = await measure(() => services.projector.handle([resource]));
+    total += cost.bytes;
+    if (marks.includes(n)) atMark.set(n, cost);
+  }
+  const first = atMark.get(marks[0]!)!.bytes;
+  console.log(
+    `  designation read model through the projector: a usage report writes ${marks
+      .map((n) => `${atMark.get(n)!.bytes} B at event ${n}`)
+      .join(
+        ", ",
+      )} (ratio ${(atMark.get(marks[1]!)!.bytes / first).toFixed(2)}, ${(atMark.get(marks[2]!)!.bytes / first).toFixed(2)}); ${(total / events).toFixed(0)} B per event over all ${events} (most events change no score and write nothing)`,
+  );
+}
+
 function profile(tenant: string): EngagementEvent {
   return {
     specversion: "1.0",
@@ -260,6 +291,12 @@ export async function run(): Promise<void> {
       }),
       pairs.length,
     );
+
+    // 3. The designation read model (scoring.ts) as the change-feed projector keeps it: bytes it writes per event.
+    await designationCost(services, measure, (d) => {
+      now = d;
+    });
+
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
     console.log(
       `  peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB (this process; the emulator runs in its own)`,
