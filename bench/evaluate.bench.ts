@@ -15,7 +15,7 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type EngagementEvent, validateEvent } from "../domain/events.ts";
@@ -48,6 +48,8 @@ interface Run {
   ms: number;
   code: number | null;
   peakRssKiB?: number;
+  /** user + system CPU seconds of the whole command (npm, node and its worker threads) */
+  cpuSeconds?: number;
   stderr: string;
 }
 
@@ -65,7 +67,7 @@ async function evaluateOnce(file: string, outFile: string, rssFile: string): Pro
   const t = performance.now();
   const child = spawn(
     hasTime ? TIME : cmd[0]!,
-    hasTime ? ["-f", "%M", "-o", rssFile, ...cmd] : cmd.slice(1),
+    hasTime ? ["-f", "%M %U %S", "-o", rssFile, ...cmd] : cmd.slice(1),
     {
       cwd: ROOT,
       stdio: ["ignore", out, "pipe"],
@@ -78,8 +80,9 @@ async function evaluateOnce(file: string, outFile: string, rssFile: string): Pro
   const [code] = (await once(child, "exit")) as [number | null];
   const ms = performance.now() - t;
   closeSync(out);
-  const peakRssKiB = hasTime ? Number(readFileSync(rssFile, "utf8").trim().split("\n").pop()) : undefined;
-  return { ms, code, peakRssKiB, stderr };
+  if (!hasTime) return { ms, code, stderr };
+  const [rss, user, system] = readFileSync(rssFile, "utf8").trim().split("\n").pop()!.split(" ").map(Number);
+  return { ms, code, peakRssKiB: rss, cpuSeconds: user! + system!, stderr };
 }
 
 function bareJsonParse(file: string): { ms: number; lines: number } {
@@ -106,7 +109,7 @@ async function measure(dir: string): Promise<void> {
   const file = join(dir, "export.ndjson");
   const pairs = await writeExport(file, EVENTS);
   console.log(
-    `evaluate: ${EVENTS.toLocaleString("en-US")} events over ${pairs.toLocaleString("en-US")} pairs (${(statSync(file).size / 2 ** 20).toFixed(0)} MiB), as of ${AS_OF}`,
+    `evaluate: ${EVENTS.toLocaleString("en-US")} events over ${pairs.toLocaleString("en-US")} pairs (${(statSync(file).size / 2 ** 20).toFixed(0)} MiB), as of ${AS_OF}; ${availableParallelism()} cores, load average ${loadavg()[0]!.toFixed(1)} (other processes take cores from the figures below)`,
   );
   // A first run on a one-line file builds the evaluator's bundle if the sources changed, so the
   // timed runs measure what a user sees on every run after the first.
@@ -125,7 +128,7 @@ async function measure(dir: string): Promise<void> {
     rates.push(EVENTS / (r.ms / 1000));
     if (r.peakRssKiB !== undefined) rss.push(r.peakRssKiB);
     console.log(
-      `  run ${i + 1}: ${(r.ms / 1000).toFixed(2)} s, ${fmt(EVENTS / (r.ms / 1000))} events/s${r.peakRssKiB === undefined ? "" : `, peak RSS ${(r.peakRssKiB / 1024).toFixed(0)} MiB`}`,
+      `  run ${i + 1}: ${(r.ms / 1000).toFixed(2)} s, ${fmt(EVENTS / (r.ms / 1000))} events/s${r.peakRssKiB === undefined ? "" : `, peak RSS ${(r.peakRssKiB / 1024).toFixed(0)} MiB, CPU ${r.cpuSeconds!.toFixed(2)} s`}`,
     );
   }
   const outBytes = statSync(join(dir, "states.json")).size;
