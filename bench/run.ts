@@ -6,7 +6,9 @@ const benches: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   upload: () => import("./upload.bench.ts"),
   "claim-windows": () => import("./claim-windows.bench.ts"),
   scoring: () => import("./scoring.bench.ts"),
+  board: () => import("./board.bench.ts"),
   storage: () => import("./storage.bench.ts"),
+  durability: () => import("./durability.bench.ts"),
 };
 
 const wanted = process.argv.slice(2).filter((a) => a !== "--");
