@@ -31,11 +31,14 @@ interface Change {
   rule: RuleId | null;
 }
 
-/** The facts as they stood on `date`, for the parts eligibility reads (work, managed services). */
+/**
+ * The facts as they stood on `date`, for the parts the eligibility guards read (tenant, work,
+ * managed services): a small object, since the history asks at every change point.
+ */
 function factsOn(facts: PairFacts, date: CalendarDate): PairFacts {
   const ms = facts.managedServices;
   return {
-    ...facts,
+    tenant: facts.tenant,
     eligibleWork: facts.eligibleWork.filter((w) => w.date <= date),
     managedServices:
       ms === undefined || ms.startedOn > date
@@ -43,7 +46,7 @@ function factsOn(facts: PairFacts, date: CalendarDate): PairFacts {
         : ms.endedOn !== undefined && ms.endedOn > date
           ? { startedOn: ms.startedOn, offering: ms.offering }
           : ms,
-  };
+  } as unknown as PairFacts;
 }
 
 /** Eligibility periods from the first event to `asOf`, each saying why it began and why it ended. */
@@ -53,6 +56,19 @@ export function eligibilityHistory(
   asOf: CalendarDate,
 ): EligibilityPeriod[] {
   if (facts.firstSeenOn === undefined || facts.firstSeenOn > asOf) return [];
+  // Without eligible work or managed services nothing ever changed: one period (most pairs).
+  if (facts.eligibleWork.length === 0 && facts.managedServices === undefined) {
+    const eligibility = ELIGIBILITY[decideEligibility(facts, { type: "verdict.requested", asOf, workload })]!;
+    const from = facts.firstSeenOn;
+    return [
+      {
+        eligibility,
+        from,
+        began: { because: "first event recorded", rule: null },
+        message: `${eligibility} from ${from}: first event recorded`,
+      },
+    ];
+  }
   const changes: Change[] = [{ date: facts.firstSeenOn, because: "first event recorded", rule: null }];
   for (const w of facts.eligibleWork) {
     const what = w.kind === "deployment" ? "deployment work" : "substantial adoption work";
