@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import { inspectJson } from "../../domain/event-limits.ts";
 import { type FieldError, validateEvent } from "../../domain/events.ts";
 import { type Ingestion, MAX_BATCH } from "../ingestion.ts";
+import { counters } from "../telemetry.ts";
 import { type AuthResult, authenticate, checkOrganization, type DeliveryRequest } from "./auth.ts";
 import { parseSources, type SourceConfig, type SourceFormat, type SourceInput } from "./config.ts";
 import { DATAVERSE_DEFAULT, readDataverse } from "./dataverse.ts";
@@ -88,7 +89,15 @@ export class SourceDeliveries {
         keys.push(refusal.key);
       }
     }
-    if (refused.length > 0) await this.log(source, now, refused, keys);
+    if (refused.length > 0) {
+      // Refused here, these never reach ingestion's own counters: counted once, with their source.
+      counters.add("events.refused", refused.length, {
+        partnerId: source.partnerId,
+        source: source.name,
+        reason: "unmappable",
+      });
+      await this.log(source, now, refused, keys);
+    }
     if (delivery.records.length === 1 && refused.length === 1) {
       this.activity.count(source.name, now, { refused: 1 });
       return { kind: "refused", errors: refused[0]!.errors };
