@@ -5,7 +5,8 @@ import { z } from "zod";
 import { type CalendarDate, isCalendarDate } from "./dates.ts";
 
 /** RFC 3339 as zod checks it: real calendar days, hours 00–23, seconds required, `Z` or `±HH:MM`. */
-const RFC3339 = z.iso.datetime({ offset: true });
+// abort: a string that is not RFC 3339 gets one error ($.time), not a second one from the range check.
+const RFC3339 = z.iso.datetime({ offset: true, abort: true });
 
 const MIN_MS = -62135596800000; // 0001-01-01T00:00:00Z
 const MAX_MS = 253402300799999; // 9999-12-31T23:59:59.999Z

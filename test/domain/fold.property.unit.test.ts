@@ -251,7 +251,7 @@ describe("fold properties", () => {
       }),
       { numRuns: 1000 },
     );
-  });
+  }, 30_000);
 
   it("(c) folding the same events twice gives deep-equal results, whatever was folded in between", () => {
     fc.assert(
@@ -267,7 +267,7 @@ describe("fold properties", () => {
       }),
       { numRuns: 400 },
     );
-  });
+  }, 30_000);
 
   it("the generated streams do exercise claims, anomalies and every eligibility (the properties are not vacuous)", () => {
     const seen = { eligibility: new Set<string>(), status: new Set<string>(), anomalies: 0 };
