@@ -1,5 +1,7 @@
-// GET /api/health: liveness plus reachability of Cosmos DB and Blob storage.
+// GET /api/health: liveness plus reachability of Cosmos DB and Blob storage (200 `{status:"ok"}`, else a
+// 503 problem document carrying the same checks).
 import type { HttpResponseInit } from "@azure/functions";
+import { problemOf } from "../application/problem.ts";
 import { services } from "../application/services.ts";
 import { json } from "./http.ts";
 import { defineHttp } from "./registry.ts";
@@ -28,8 +30,14 @@ export async function health(): Promise<HttpResponseInit> {
     await probe("cosmos", () => ready.containers.events.read());
     if (ready.documents) await probe("blob", () => ready.documents!.ensureContainer());
   }
-  const ok = Object.values(checks).every((c) => c.ok);
-  return json(ok ? 200 : 503, { status: ok ? "ok" : "degraded", checks });
+  if (Object.values(checks).every((c) => c.ok)) return json(200, { status: "ok", checks });
+  // Unreachable storage is an error like any other: a problem document, the checks as an extension.
+  const failing = Object.keys(checks).filter((name) => !checks[name]!.ok);
+  return problemOf(
+    "unavailable",
+    { detail: `Not reachable: ${failing.join(", ")}.`, checks },
+    { headers: { "retry-after": "5" } },
+  );
 }
 
 defineHttp({ name: "health", route: "health", methods: ["GET"], handler: health });
