@@ -219,7 +219,7 @@ export function openApiDocument(): unknown {
       "/health": {
         get: {
           summary: "Liveness and reachability",
-          responses: { 200: { description: "ok" }, 503: { description: "degraded" } },
+          responses: { 200: { description: "ok, with each check" }, ...problems([503]) },
         },
       },
     },
