@@ -93,6 +93,9 @@ const dependencySpans: PluginConfig = {
           try {
             const response = await next(context);
             if (response.code !== undefined) span.setAttribute("db.response.status_code", response.code);
+            // What the request cost: the figure to watch on a serverless bill.
+            const charge = Number(response.headers?.["x-ms-request-charge"]);
+            if (Number.isFinite(charge)) span.setAttribute("db.cosmosdb.request_charge", charge);
             return response;
           } catch (error) {
             const code = (error as { code?: unknown }).code;
@@ -153,6 +156,8 @@ export interface CosmosContainers {
   alerts: Container;
   scores: Container;
   leases: Container;
+  /** CRM records a source's mapping refused (application/sources), written only when one is refused. */
+  refusals: Container;
 }
 
 export const EVENTS_CONTAINER: ContainerRequest = {
@@ -177,17 +182,25 @@ export const CONTAINERS = {
   events: EVENTS_CONTAINER,
   pairs: {
     ...byPartner("pairs"),
-    // Heads carry their streams' events for folding; queries filter on state and dates only.
+    // Heads carry a fold snapshot and a tail of events (first-format heads: whole streams in events and
+    // tenantEvents); queries filter on state and dates only, so none of those is indexed.
     indexingPolicy: {
       indexingMode: "consistent",
       automatic: true,
       includedPaths: [{ path: "/*" }],
-      excludedPaths: [{ path: "/events/*" }, { path: "/tenantEvents/*" }, { path: '/"_etag"/?' }],
+      excludedPaths: [
+        { path: "/events/*" },
+        { path: "/tenantEvents/*" },
+        { path: "/snapshot/*" },
+        { path: "/tail/*" },
+        { path: '/"_etag"/?' },
+      ],
     },
   },
   alerts: byPartner("alerts"),
   scores: byPartner("scores"),
   leases: { id: "leases", partitionKey: { paths: ["/id"] } },
+  refusals: byPartner("refusals"),
 } as const satisfies Record<keyof CosmosContainers, ContainerRequest>;
 
 /**
