@@ -96,7 +96,7 @@ export function buildServices(options: ServiceOptions): Services {
     sources: new SourceDeliveries(
       options.access.sources,
       ingestion,
-      new CosmosRefusalLog(options.cosmos.database),
+      new CosmosRefusalLog(options.containers.refusals),
       clock,
     ),
     recorder,
