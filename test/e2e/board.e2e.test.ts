@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 // Issue 11, end to end: the partner board in headless Chromium (Debian's chromium, driven by
 // playwright-core) against the dev host, loaded with the shared scenarios and running on a clock in
 // June 2025 (the date they were written for), so what the board shows is not empty.
@@ -10,6 +9,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildBoard } from "../../board/build.ts";
 import { type LocalTracker, startLocalTracker } from "../../infra/devhost/local-tracker.ts";
 import { TrackerClient } from "../../scripts/tracker-client.ts";
+
+// Callbacks given to page.evaluate run in the browser. Their globals are declared here, only as far as
+// used: the DOM library itself would retype ReadableStream for the whole Node program.
+declare const document: {
+  activeElement: { textContent: string | null } | null;
+  documentElement: { scrollWidth: number };
+};
+declare const window: { innerWidth: number };
+declare const location: { hash: string };
 
 const PARTNER = "4811223";
 const KEY = "board-e2e-key";
@@ -255,24 +263,20 @@ describe("the partner board", () => {
       line("x-3", "deployment.started", { activities: [], delivery: "remote" }, "defender-endpoint"),
     ];
     await open("#/import");
-    await page
-      .locator("input.file-input")
-      .setInputFiles({
-        name: "export.ndjson",
-        mimeType: "application/x-ndjson",
-        buffer: Buffer.from(bad.join("\n")),
-      });
+    await page.locator("input.file-input").setInputFiles({
+      name: "export.ndjson",
+      mimeType: "application/x-ndjson",
+      buffer: Buffer.from(bad.join("\n")),
+    });
     await page.locator("[role=alert]", { hasText: "line 3" }).waitFor();
     await page.getByTestId("import-refused").waitFor();
     expect((await client.get(`pairs/${tenant}/defender-endpoint`)).status).toBe(404);
 
-    await page
-      .locator("input.file-input")
-      .setInputFiles({
-        name: "export.ndjson",
-        mimeType: "application/x-ndjson",
-        buffer: Buffer.from(good.join("\n")),
-      });
+    await page.locator("input.file-input").setInputFiles({
+      name: "export.ndjson",
+      mimeType: "application/x-ndjson",
+      buffer: Buffer.from(good.join("\n")),
+    });
     await page.getByTestId("import-preview").locator("tbody tr").first().waitFor();
     expect((await client.get(`pairs/${tenant}/defender-endpoint`)).status).toBe(404); // a dry run stores nothing
     await page.getByRole("button", { name: "Store 2 events" }).click();
