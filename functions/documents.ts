@@ -11,6 +11,7 @@ import { DocumentStorageFailed } from "../infra/blob/poe-documents.ts";
 import { json, notFound, readerPartner } from "./http.ts";
 import { defineHttp } from "./registry.ts";
 import { asOfParam, routeParams } from "./route-params.ts";
+import { isTransientStorageError, storageUnavailable } from "./storage-errors.ts";
 
 async function evidence() {
   const s = await services();
@@ -69,6 +70,7 @@ function refusal(error: unknown): HttpResponseInit {
     });
   }
   if (error instanceof DocumentRefused) return problemOf("invalid-request", { detail: error.message });
+  if (isTransientStorageError(error)) return storageUnavailable("Document storage");
   if (error instanceof DocumentStorageFailed) {
     return problemOf(
       "unavailable",

@@ -7,6 +7,7 @@ import { inspectJson, LIMITS } from "../domain/event-limits.ts";
 import { BodyTooLarge, decodeUtf8, readBytes } from "./body.ts";
 import { json } from "./http.ts";
 import { defineHttp } from "./registry.ts";
+import { isTransientStorageError, storageUnavailable } from "./storage-errors.ts";
 
 export const MAX_BODY_BYTES = LIMITS.maxBodyBytes;
 const JSON_TYPES = ["application/json", "application/cloudevents+json", "application/cloudevents-batch+json"];
@@ -79,6 +80,8 @@ export async function postEvents(request: HttpRequest): Promise<HttpResponseInit
     if (error instanceof StreamBusy) {
       return problemOf("unavailable", { detail: error.message }, { headers: { "retry-after": "1" } });
     }
+    // Throttled, timed out or cut off: the delivery may or may not be stored; a retry is safe either way.
+    if (isTransientStorageError(error)) return storageUnavailable("The event store");
     throw error;
   }
 }
