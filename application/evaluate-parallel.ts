@@ -11,8 +11,8 @@ import {
   type FromPartition,
   type IntakeResult,
   type LineBatch,
-  mix,
   partitionOf,
+  partitionOfHash,
   type StateBatch,
   type ToPartition,
 } from "./evaluate-partition.ts";
@@ -20,7 +20,7 @@ import {
 export interface ParallelOptions {
   readonly file: string;
   readonly asOf: string;
-  /** Partitions; 1 folds in this thread, more each fold in a worker thread running `workerUrl`. */
+  /** Partitions: the first folds in this thread, each other in a worker thread running `workerUrl`. */
   readonly partitions: number;
   /** A module that calls runPartitionWorker() when isPartitionWorker() (the evaluate script itself). */
   readonly workerUrl: URL;
@@ -44,7 +44,8 @@ interface PartitionLink {
 export async function evaluateInParallel(options: ParallelOptions): Promise<void> {
   const { partitions: count } = options;
   const links = Array.from({ length: count }, (_, i) =>
-    count === 1 ? inThread(options.asOf) : inWorker(options, i, count),
+    // Partition 0 folds in this thread, between routing the others' lines: threads = cores.
+    i === 0 ? inThread(options.asOf, count) : inWorker(options, i, count),
   );
   try {
     await routeLines(options.file, count, links);
@@ -83,11 +84,11 @@ async function routeLines(file: string, count: number, links: PartitionLink[]): 
       const read = readSync(fd, buf, carry, buf.length - carry, null);
       const eof = read === 0;
       const view = buf.subarray(0, carry + read);
-      const scanner = new LineScanner(view, eof);
+      const scanner = new LineScanner(view, eof, count);
       for (let line = scanner.next(); line !== undefined; line = scanner.next()) {
         lineNumber++;
-        const hint = scanner.tenantHint(line.start, line.end);
-        const p = count === 1 ? 0 : hint >= 0 ? hint % count : roundRobin++ % count;
+        const hint = scanner.partitionHint(line.start, line.end);
+        const p = count === 1 ? 0 : hint >= 0 ? hint : roundRobin++ % count;
         if (batches[p]!.add(view, line.start, line.end, lineNumber)) await flush(p);
       }
       if (eof) break;
@@ -118,6 +119,7 @@ class LineScanner {
   constructor(
     private readonly view: Buffer,
     private readonly eof: boolean,
+    private readonly count: number,
   ) {}
 
   next(): { start: number; end: number } | undefined {
@@ -153,11 +155,11 @@ class LineScanner {
   }
 
   /**
-   * The hash of the tenant id a line's `"tenantid"` key names, read from the bytes without parsing
-   * (-1 when there is none or it is escaped). Only a hint: the partition checks it after parsing and
+   * The partition of the tenant id a line's `"tenantid"` key names, read from the bytes without
+   * parsing (-1 when there is none or it is escaped). Only a hint: the partition checks it after parsing and
    * sends any line it was wrong about to its owner.
    */
-  tenantHint(start: number, end: number): number {
+  partitionHint(start: number, end: number): number {
     const { view } = this;
     if (this.noKey) return -1;
     if (this.key < start) {
@@ -173,7 +175,7 @@ class LineScanner {
     let h = 0x811c9dc5;
     for (; i < end; i++) {
       let c = view[i]!;
-      if (c === 34) return mix(h);
+      if (c === 34) return partitionOfHash(h, this.count);
       if (c === 92 || c >= 128) return -1; // an escape or non-ASCII: leave it to the parser
       if (c >= 65 && c <= 90) c += 32;
       h ^= c;
@@ -268,9 +270,9 @@ async function writeMerged(sources: AsyncIterable<StateBatch>[], write: (chunk: 
   await write(out.subarray(0, length));
 }
 
-/** A partition folded in this thread (small inputs: no worker start-up). */
-function inThread(asOf: string): PartitionLink {
-  const partition = new FoldPartition(0, 1);
+/** Partition 0, folded in this thread. */
+function inThread(asOf: string, count: number): PartitionLink {
+  const partition = new FoldPartition(0, count);
   return {
     send: async (batch) => partition.takeBatch(batch),
     endIntake: async () => partition.endIntake(),

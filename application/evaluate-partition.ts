@@ -11,7 +11,19 @@ export function partitionOf(tenantIdLower: string, count: number): number {
     h ^= tenantIdLower.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  return mix(h) % count;
+  return partitionOfHash(h, count);
+}
+
+// The main thread also splits the file and writes the output, so its partition 0 takes fewer tenants.
+const MAIN_WEIGHT = 0.85;
+
+/** The partition of a tenant id's FNV-1a hash: partition 0 weighs MAIN_WEIGHT, every other 1. */
+export function partitionOfHash(fnv: number, count: number): number {
+  const h = mix(fnv);
+  if (count === 1) return 0;
+  const share = MAIN_WEIGHT / (MAIN_WEIGHT + count - 1);
+  if (h % 1000 < share * 1000) return 0;
+  return 1 + (Math.floor(h / 1000) % (count - 1));
 }
 
 /** MurmurHash3's finalizer: sequential tenant ids spread evenly over the partitions. */
