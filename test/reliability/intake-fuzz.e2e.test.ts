@@ -22,9 +22,9 @@ import {
 import { type UploadCase, uploadCase } from "./upload-cases.ts";
 
 const FULL = process.env.RELIABILITY_PROFILE === "full";
-// Quick profile (npm test): 600 + 150 cases (+ redeliveries); full: 10,000 + 1,500.
-const EVENT_CASES = Number(process.env.FUZZ_EVENT_CASES ?? (FULL ? 10_000 : 600));
-const UPLOAD_CASES = Number(process.env.FUZZ_UPLOAD_CASES ?? (FULL ? 1_500 : 150));
+// Quick profile (npm test): 500 + 100 cases (+ redeliveries); full: 10,000 + 1,500.
+const EVENT_CASES = Number(process.env.FUZZ_EVENT_CASES ?? (FULL ? 10_000 : 500));
+const UPLOAD_CASES = Number(process.env.FUZZ_UPLOAD_CASES ?? (FULL ? 1_500 : 100));
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
 const CONCURRENCY = 8;
 const UPLOAD_TENANT = "3c4d5e6f-1111-4222-8333-444455556666";

@@ -13,8 +13,8 @@ import type { LocalTracker } from "../../infra/devhost/local-tracker.ts";
 import { countStored, deliver, PARTNER, percentile, read, startTracker, storedEvents } from "./harness.ts";
 
 const FULL = process.env.RELIABILITY_PROFILE === "full";
-const TARGET_EVENTS = Number(process.env.LOAD_EVENTS ?? (FULL ? 50_000 : 1_000));
-const TARGET_PAIRS = Number(process.env.LOAD_PAIRS ?? (FULL ? 1_000 : 40));
+const TARGET_EVENTS = Number(process.env.LOAD_EVENTS ?? (FULL ? 50_000 : 600));
+const TARGET_PAIRS = Number(process.env.LOAD_PAIRS ?? (FULL ? 1_000 : 30));
 const CLIENTS = 32;
 const AS_OF = "2025-12-31T00:00:00Z";
 const SCENARIOS = join(import.meta.dirname, "../../../shared/scenarios");
