@@ -87,8 +87,8 @@ async function routeLines(file: string, count: number, links: PartitionLink[]): 
       const scanner = new LineScanner(view, eof, count);
       for (let line = scanner.next(); line !== undefined; line = scanner.next()) {
         lineNumber++;
-        const hint = scanner.partitionHint(line.start, line.end);
-        const p = count === 1 ? 0 : hint >= 0 ? hint : roundRobin++ % count;
+        const hint = count === 1 ? 0 : scanner.partitionHint(line.start, line.end);
+        const p = hint >= 0 ? hint : roundRobin++ % count;
         if (batches[p]!.add(view, line.start, line.end, lineNumber)) await flush(p);
       }
       if (eof) break;
