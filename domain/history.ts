@@ -1,8 +1,8 @@
-import { addDays, type CalendarDate, daysBetween } from "./dates.ts";
+import { addDays, addMonths, type CalendarDate, daysBetween } from "./dates.ts";
 import { decideEligibility } from "./engagement-machine.ts";
 import type { ClaimLogEntry, PairFacts } from "./facts.ts";
-import { agedOutOn, type Eligibility } from "./reasons.ts";
-import type { RuleId } from "./rules/index.ts";
+import type { Eligibility } from "./reasons.ts";
+import { type RuleId, ruleSetOn } from "./rules/index.ts";
 import { offeringWord } from "./verdict-text.ts";
 
 // The history that matters to a partner: when the pair's eligibility changed and why, and the claim's
@@ -26,8 +26,9 @@ export interface EligibilityPeriod {
 }
 
 interface Change {
-  date: CalendarDate;
-  because: string;
+  /** A date, or `date+` for the day after it. */
+  date: string;
+  because: () => string;
   rule: RuleId | null;
 }
 
@@ -69,53 +70,63 @@ export function eligibilityHistory(
       },
     ];
   }
-  const changes: Change[] = [{ date: facts.firstSeenOn, because: "first event recorded", rule: null }];
+  // A change point's key is a date, or `date+` for "the day after date" (when work ages out, TIM-1):
+  // the suffix sorts it right after that day and compares as such in the guards, so no day arithmetic
+  // is done for points that change nothing.
+  const recency = ruleSetOn(asOf).engagementRecencyMonths.value;
+  const changes: Change[] = [{ date: facts.firstSeenOn, because: () => "first event recorded", rule: null }];
   for (const w of facts.eligibleWork) {
     const what = w.kind === "deployment" ? "deployment work" : "substantial adoption work";
-    changes.push({ date: w.date, because: `${what} on ${w.date}`, rule: w.rule });
+    changes.push({ date: w.date, because: () => `${what} on ${w.date}`, rule: w.rule });
     changes.push({
-      date: agedOutOn(w.lastDay, asOf),
-      because: `${what} through ${w.lastDay} aged out`,
+      date: `${addMonths(w.lastDay, recency)}+`,
+      because: () => `${what} through ${w.lastDay} aged out`,
       rule: "TIM-1",
     });
   }
   const ms = facts.managedServices;
   if (ms) {
     const offering = `managed services (${offeringWord(ms.offering)})`;
-    changes.push({ date: ms.startedOn, because: `${offering} started`, rule: "ACT-6" });
+    changes.push({ date: ms.startedOn, because: () => `${offering} started`, rule: "ACT-6" });
     if (ms.endedOn)
       changes.push({
-        date: agedOutOn(ms.endedOn, asOf),
-        because: `${offering} ended ${ms.endedOn} and aged out`,
+        date: `${addMonths(ms.endedOn, recency)}+`,
+        because: () => `${offering} ended ${ms.endedOn} and aged out`,
         rule: "TIM-1",
       });
   }
-  const byDate = new Map<CalendarDate, Change[]>();
-  for (const c of changes) if (c.date <= asOf) byDate.set(c.date, [...(byDate.get(c.date) ?? []), c]);
+  changes.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
   const periods: EligibilityPeriod[] = [];
-  for (const date of [...byDate.keys()].sort()) {
+  for (let i = 0; i < changes.length; ) {
+    const key = changes[i]!.date;
+    if (key > asOf) break;
+    let j = i;
+    while (j < changes.length && changes[j]!.date === key) j++;
+    const causes = changes.slice(i, j);
+    i = j;
     const eligibility =
       ELIGIBILITY[
-        decideEligibility(factsOn(facts, date), { type: "verdict.requested", asOf: date, workload })
+        decideEligibility(factsOn(facts, key), { type: "verdict.requested", asOf: key, workload })
       ]!;
     const current = periods[periods.length - 1];
     if (current?.eligibility === eligibility) continue;
-    const causes = byDate.get(date)!;
+    const dayAfter = key.endsWith("+");
+    const from = dayAfter ? addDays(key.slice(0, 10), 1) : key;
     // The cause that explains the new eligibility: work starting for an eligible period, aging out otherwise.
     const cause =
       causes.find((c) => (eligibility === "not-claimable" ? c.rule === "TIM-1" : c.rule !== "TIM-1")) ??
       causes[0]!;
     if (current) {
-      current.until = addDays(date, -1);
-      current.ended = { because: cause.because, rule: cause.rule };
+      current.until = dayAfter ? key.slice(0, 10) : addDays(key, -1);
+      current.ended = { because: cause.because(), rule: cause.rule };
     }
-    const began = { because: causes.map((c) => c.because).join("; "), rule: cause.rule };
+    const began = { because: causes.map((c) => c.because()).join("; "), rule: cause.rule };
     // Recognition held by managed services that started earlier: say they are what still counts.
-    if (eligibility === "usage-recognition" && ms && ms.startedOn < date && cause.rule === "TIM-1") {
+    if (eligibility === "usage-recognition" && ms && ms.startedOn < from && cause.rule === "TIM-1") {
       began.because += `; managed services (${offeringWord(ms.offering)}) since ${ms.startedOn} still count`;
       began.rule = "ACT-6";
     }
-    periods.push({ eligibility, from: date, began, message: "" });
+    periods.push({ eligibility, from, began, message: "" });
   }
   for (const p of periods) {
     const why = p.ended ?? p.began;

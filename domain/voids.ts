@@ -21,7 +21,8 @@ export interface VoidMark {
 
 export const VOIDED_ATTRIBUTE = "voided";
 
-const keyOf = (source: string, id: string) => `${source}\u0000${id}`;
+// Injective, as the fold's own de-duplication key: no separator a source or id could contain.
+const keyOf = (source: string, id: string) => JSON.stringify([source, id]);
 
 /** Whether an event does not reach the fold: a void, or an event marked voided. */
 export function isInert(e: EngagementEvent): boolean {
@@ -70,6 +71,7 @@ export function voidedBy(events: readonly TimedEvent[]): Map<string, VoidMark> {
 
 /** The stream's events with every voided one marked (a copy carrying `voided`); unchanged when no void. */
 export function markVoided(events: readonly TimedEvent[]): TimedEvent[] {
+  if (!hasVoid(events)) return events as TimedEvent[];
   const marks = voidedBy(events);
   if (marks.size === 0) return events as TimedEvent[];
   return events.map((t) => {
