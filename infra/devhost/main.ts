@@ -3,7 +3,7 @@
 // lives in the data folder (.tracker/ or TRACKER_DATA_DIR); `npm start -- --fresh` starts it empty.
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { DataFolderInUse, dataFolderFromEnv, freshRequested } from "./data-folder.ts";
+import { assertDataFolderFree, DataFolderInUse, dataFolderFromEnv, freshRequested } from "./data-folder.ts";
 
 const port = Number(process.env.PORT ?? 7071);
 const dataDir = dataFolderFromEnv();
@@ -26,6 +26,13 @@ await new Promise<void>((resolve) => {
   );
   probe.listen(port, "127.0.0.1", () => probe.close(() => resolve()));
 });
+
+try {
+  assertDataFolderFree(dataDir);
+} catch (error) {
+  if (error instanceof DataFolderInUse) fail(`${error.message}; stop it first or set TRACKER_DATA_DIR.`);
+  throw error;
+}
 
 // The @azure/functions package says it is not inside the Azure host ("test mode"), once per function;
 // here that is the point, so those lines are dropped while the functions load.
