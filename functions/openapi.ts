@@ -216,6 +216,50 @@ export function openApiDocument(): unknown {
           responses: { 200: { description: "The score with every point traced" }, ...problems([400, 401]) },
         },
       },
+      "/recorded-events": {
+        post: {
+          summary:
+            "Record events by hand (the board): one or a batch, with the API key; source and partnerid are set by the service",
+          security: [{ apiKey: [] }],
+          requestBody: {
+            required: true,
+            content: {
+              "application/json": { schema: { oneOf: [eventRef, { type: "array", items: eventRef }] } },
+            },
+          },
+          responses: {
+            201: { description: "Recorded" },
+            202: { description: "Nothing new (the client's event id was recorded before)" },
+            ...problems([400, 401, 403, 413, 415, 503]),
+          },
+        },
+      },
+      "/imports": {
+        post: {
+          summary: "Import an NDJSON export: ?dryRun=true answers the verdicts and stores nothing",
+          security: [{ apiKey: [] }],
+          parameters: [{ name: "dryRun", in: "query", required: false, schema: { enum: ["true", "false"] } }],
+          requestBody: {
+            required: true,
+            content: { "application/x-ndjson": { schema: { type: "string" } } },
+          },
+          responses: {
+            200: { description: "Dry run: the pairs' states" },
+            201: { description: "Stored" },
+            ...problems([400, 401, 413]),
+          },
+        },
+      },
+      "/board/{path}": {
+        get: {
+          summary: "The partner board's static assets (anonymous; its data comes from this API with the key)",
+          parameters: [{ name: "path", in: "path", required: true, schema: { type: "string" } }],
+          responses: {
+            200: { description: "HTML, JavaScript or CSS" },
+            404: { description: "No such asset" },
+          },
+        },
+      },
       "/health": {
         get: {
           summary: "Liveness and reachability",

@@ -53,13 +53,19 @@ export async function allPages<T>(
   params: Record<string, string | number | boolean | undefined>,
   onPage?: (items: T[]) => void,
   signal?: { cancelled: boolean },
+  firstLimit?: number,
 ): Promise<T[]> {
   const all: T[] = [];
   let token: string | undefined;
+  let firstLimitUsed = false;
   do {
+    // A small first page puts rows on screen sooner; the rest come in full pages (a token belongs to
+    // the filters, not to the page size).
+    const limit = !firstLimitUsed && firstLimit ? firstLimit : params.limit;
     const page = await api<{ items: T[]; continuationToken?: string }>(
-      path + query({ ...params, continuationToken: token }),
+      path + query({ ...params, limit, continuationToken: token }),
     );
+    firstLimitUsed = true;
     if (signal?.cancelled) return all;
     all.push(...page.items);
     onPage?.(page.items);

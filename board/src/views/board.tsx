@@ -45,6 +45,7 @@ export function BoardView({ asOf }: { asOf: string }) {
         setPairs(seen);
       },
       signal,
+      50,
     )
       .then(() => {
         if (!signal.cancelled) {
