@@ -106,8 +106,9 @@ export class Projections {
   }
 
   /** Own events and, for a pair, its tenant's events appended after the versions the head has folded. */
-  async catchUp(doc: ProjectionDocument): Promise<ProjectionDocument> {
-    let next = await this.catchUpOwn(doc);
+  async catchUp(doc: ProjectionDocument, ownKnownAt?: number): Promise<ProjectionDocument> {
+    // A head already at the version the caller saw needs no probe of its own stream.
+    let next = ownKnownAt !== undefined && doc.version >= ownKnownAt ? doc : await this.catchUpOwn(doc);
     if (next.docType !== "pair") return next;
     const tenant = await this.tenantHead(next);
     if (!tenant || tenant.version <= next.tenantVersion) return next;
@@ -198,7 +199,8 @@ export class Projections {
   async heal(streamId: string, version: number): Promise<ProjectionDocument> {
     const head = await this.readHead(streamId);
     let doc = head.doc;
-    const caughtUp = await this.catchUp(doc);
+    // Documents after `version` come through the change feed themselves.
+    const caughtUp = await this.catchUp(doc, head.etag ? version : undefined);
     if (caughtUp !== doc || !head.etag || doc.version < version) {
       doc = (await this.writeHead(head, this.project(caughtUp))).doc;
     }
