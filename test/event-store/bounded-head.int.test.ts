@@ -252,6 +252,35 @@ describe("requests per ingest (counted at the SDK)", () => {
   });
 });
 
+describe("several instances on one pair", () => {
+  it("racing, each with its own cached heads, store every distinct event once and agree with the evaluator", async () => {
+    const tenant = randomUUID();
+    const [a, b, c] = [fresh(), fresh(), fresh()];
+    await record(a.recorder, tenantStream(tenant), [profile(tenant, "p", 0)]);
+    // Warm every instance's cache, then make all of them stale at once.
+    for (const [i, s] of [a, b, c].entries())
+      await record(s.recorder, pairStream(tenant), [pairEvent(tenant, i + 1, i + 1)]);
+    const events = Array.from({ length: 60 }, (_, i) => pairEvent(tenant, i + 10, 200 - i)); // newest first: late arrivals
+    const deliveries = [a, b, c].flatMap((s, k) =>
+      events
+        .filter((_, i) => i % 3 === k || i % 5 === 0)
+        .map((e) => () => record(s.recorder, pairStream(tenant), [e])),
+    );
+    const results = await Promise.all(deliveries.map((d) => d()));
+    const accepted = results.flatMap((r) => r.accepted.map((e) => e.id));
+    expect(new Set(accepted).size).toBe(accepted.length);
+    const stream = await services.projections.store.readStream(pairStream(tenant));
+    expect(stream.version).toBe(63);
+    expect(new Set(stream.events.map((e) => (e.event as EngagementEvent).id)).size).toBe(63);
+    expect((await head(tenant)).version).toBe(63); // every writer leaves the head at least as far as it got
+    // The projector changes nothing then.
+    await fresh().projections.heal(pairStream(tenant), stream.version);
+    const doc = await head(tenant);
+    expect(doc.version).toBe(63);
+    expect(withoutAsOf(doc.state)).toEqual(await expected(tenant));
+  });
+});
+
 describe("a crash between the append and the head write", () => {
   it("leaves the event stored and the head behind; the change-feed projector and the next ingest heal it", async () => {
     const tenant = randomUUID();
