@@ -5,7 +5,17 @@
 // NDJSON line of an append-only journal; the request loop calls `commit()` before it answers, so a
 // response is only sent once every write made so far is on disk (one fdatasync per group of concurrent
 // requests). At start the journal is replayed in order and rewritten as a snapshot of what is live.
-import { closeSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -110,8 +120,12 @@ export class DocumentLog {
     databases[HOOK] = databasesHook(log);
     log.#lists.set("", databases);
     if (path) {
-      log.#replay(path);
-      log.#snapshot(account, path);
+      const entries = log.#replay(path);
+      const live = countLive(account);
+      log.loaded = live.documents;
+      // Compact when most lines are dead (replaced heads, deleted leases); otherwise appending is enough.
+      if (entries > 2 * live.items) log.#snapshot(account, path);
+      else dropTornTail(path);
       log.#file = open(path, "a");
       await log.#file;
     }
@@ -169,8 +183,10 @@ export class DocumentLog {
     this.#file = undefined;
   }
 
-  #replay(path: string): void {
+  /** Applies the journal's lines in order; returns how many there were. */
+  #replay(path: string): number {
     this.#replaying = true;
+    let entries = 0;
     try {
       for (const line of readLines(path)) {
         let entry: Entry;
@@ -180,6 +196,7 @@ export class DocumentLog {
           // Only the last line can be torn (a write cut short by kill -9); it was never acknowledged.
           continue;
         }
+        entries += 1;
         const list = this.#lists.get(entry.p);
         if (!list) continue;
         if (entry.o === "d") {
@@ -198,6 +215,7 @@ export class DocumentLog {
     } finally {
       this.#replaying = false;
     }
+    return entries;
   }
 
   /** Rewrites the journal as one line per live item (compaction), atomically: temp file, fsync, rename. */
@@ -244,6 +262,56 @@ export class DocumentLog {
       closeSync(dir);
     }
     this.loaded = documents;
+  }
+}
+
+function countLive(account: AccountLike): { items: number; documents: number } {
+  let items = 0;
+  let documents = 0;
+  for (const db of account.databases._data.values()) {
+    items += 1;
+    for (const coll of (db as unknown as { collections: ItemsList }).collections._data.values()) {
+      items += 1;
+      const count = (coll as unknown as { documents: ItemsList }).documents._data.size;
+      items += count;
+      documents += count;
+    }
+  }
+  return { items, documents };
+}
+
+/**
+ * A write cut short by kill -9 leaves a last line without its newline; the next append would run into it
+ * and spoil a good line. Cut the file back to its last complete line.
+ */
+function dropTornTail(path: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, "r+");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw error;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const chunk = Buffer.alloc(64 * 1024);
+    let end = size;
+    while (end > 0) {
+      const start = Math.max(0, end - chunk.length);
+      readSync(fd, chunk, 0, end - start, start);
+      const newline = chunk.subarray(0, end - start).lastIndexOf(0x0a);
+      if (newline >= 0) {
+        end = start + newline + 1;
+        break;
+      }
+      end = start;
+    }
+    if (end < size) {
+      ftruncateSync(fd, end);
+      fsyncSync(fd);
+    }
+  } finally {
+    closeSync(fd);
   }
 }
 

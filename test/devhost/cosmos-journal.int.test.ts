@@ -1,6 +1,7 @@
 // The emulator's journal: what was acknowledged comes back after a restart, with its etag, in change-feed
 // order, and later writes neither collide with restored ids nor lose their place in the change feed.
 
+import { appendFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -73,6 +74,18 @@ describe("Cosmos emulator journal", () => {
     }
     expect(seen.slice(-3)).toEqual(["d7", "ünïcode-✓", "after"]);
     await second.stop();
+
+    // A write cut short by kill -9 leaves a torn last line: it is dropped, and later writes are not spoilt.
+    appendFileSync(join(dir, "cosmos.journal"), '{"o":"s","p":"/dbs/x","n":9,"d":{"id":"torn"');
+    const third = await open(dir);
+    expect(third.emulator.loaded).toBe(51);
+    await third.container.items.create({ id: "after-torn", pk: "p1" });
+    await third.stop();
+    const fourth = await open(dir);
+    expect(fourth.emulator.loaded).toBe(52);
+    expect((await fourth.container.item("after-torn", "p1").read()).statusCode).toBe(200);
+    expect((await fourth.container.item("d7", "p2").read()).resource.n).toBe(700);
+    await fourth.stop();
 
     const fresh = await open(dir, true);
     expect(fresh.emulator.loaded).toBe(0);
