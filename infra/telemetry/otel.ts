@@ -27,13 +27,8 @@ let started: TelemetryHandle | undefined;
  * the exporters authenticate with the managed identity (the resource then refuses local auth).
  */
 export function startTelemetry(env: NodeJS.ProcessEnv = process.env): TelemetryHandle | undefined {
-  const connectionString = env.APPLICATIONINSIGHTS_CONNECTION_STRING;
-  if (!connectionString || started) return started;
-  const options: AzureMonitorExporterOptions = { connectionString };
-  if (/Authorization=AAD/i.test(env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING ?? "")) {
-    const clientId = /ClientId=([^;]+)/i.exec(env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING ?? "")?.[1];
-    options.credential = azureCredential(clientId ? { ...env, AZURE_CLIENT_ID: clientId } : env);
-  }
+  const options = exporterOptions(env);
+  if (!options || started) return started;
   const tracing = new NodeTracerProvider({
     spanProcessors: [new BatchSpanProcessor(new AzureMonitorTraceExporter(options))],
   });
@@ -72,6 +67,19 @@ export function startTelemetry(env: NodeJS.ProcessEnv = process.env): TelemetryH
     },
   };
   return started;
+}
+
+/** The exporters' options from the app settings; undefined (export off) without a connection string. */
+export function exporterOptions(env: NodeJS.ProcessEnv): AzureMonitorExporterOptions | undefined {
+  const connectionString = env.APPLICATIONINSIGHTS_CONNECTION_STRING;
+  if (!connectionString) return undefined;
+  const options: AzureMonitorExporterOptions = { connectionString };
+  const authentication = env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING ?? "";
+  if (/Authorization=AAD/i.test(authentication)) {
+    const clientId = /ClientId=([^;]+)/i.exec(authentication)?.[1];
+    options.credential = azureCredential(clientId ? { ...env, AZURE_CLIENT_ID: clientId } : env);
+  }
+  return options;
 }
 
 export type InvocationKind = "http" | "timer" | "cosmosChangeFeed";
