@@ -6,7 +6,13 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EventRecorder } from "../../application/event-recorder.ts";
 import { idempotencyKey } from "../../application/idempotency.ts";
-import { type PairDocument, pairStateAt, TAIL_MAX, tenantDocumentId } from "../../application/projection.ts";
+import {
+  type PairDocument,
+  type ProjectionDocument,
+  pairStateAt,
+  TAIL_MAX,
+  tenantDocumentId,
+} from "../../application/projection.ts";
 import { buildServices, type Services } from "../../application/services.ts";
 import type { EngagementEvent } from "../../domain/events.ts";
 import { evaluatePair, pairKeyOf } from "../../domain/fold.ts";
@@ -16,7 +22,7 @@ import {
   connectCosmos,
   ensureContainers,
 } from "../../infra/cosmos/client.ts";
-import { DocumentCollection } from "../../infra/cosmos/documents.ts";
+import { byPartner, DocumentCollection } from "../../infra/cosmos/documents.ts";
 import { type RunningCosmosEmulator, startCosmosEmulator } from "../../infra/emulators/cosmos.ts";
 import type { EventDocument } from "../../infra/event-store.ts";
 
@@ -286,11 +292,12 @@ describe("a crash between the append and the head write", () => {
     const tenant = randomUUID();
     await record(services.recorder, pairStream(tenant), [pairEvent(tenant, 1, 1)]);
     // The fault: the process dies after the event document is created, before the head is replaced.
-    const crashing = new DocumentCollection(containers.pairs, (d: { partnerId: string }) => d.partnerId);
-    crashing.replace = async () => {
+    const crashing = new DocumentCollection<ProjectionDocument>(containers.pairs, byPartner);
+    const killed = async (): Promise<never> => {
       throw new Error("process killed");
     };
-    crashing.create = crashing.replace;
+    crashing.replace = killed;
+    crashing.create = killed;
     const victim = fresh();
     (victim.projections as unknown as { docs: unknown }).docs = crashing;
     await expect(record(victim.recorder, pairStream(tenant), [pairEvent(tenant, 2, 2)])).rejects.toThrow(
@@ -358,7 +365,9 @@ describe("a store written by the first storage format", () => {
     const tenantEvents = [profile(tenant, "old", 0)];
     await store.append(tenantStream(tenant), tenantEvents, 0);
     await store.append(pairStream(tenant), own, 0);
-    const old = services.projections.docs as unknown as DocumentCollection<Record<string, unknown>>;
+    const old = services.projections.docs as unknown as DocumentCollection<
+      { id: string } & Record<string, unknown>
+    >;
     const state = evaluatePair(pairKeyOf(pairStream(tenant)), own, tenantEvents, NOW.toISOString());
     await old.create({
       id: tenantDocumentId(tenant),
