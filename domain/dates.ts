@@ -14,8 +14,12 @@ export function isCalendarDate(value: string): boolean {
   return mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth(y, mo);
 }
 
+/** Days in `month` (1-12) of `year`; years 0-99 read as 1900-1999, as Date.UTC reads them. */
 export function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  // Arithmetic, not a Date: validation calls this for every calendar date of every event.
+  if (month !== 2) return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  const y = year >= 0 && year <= 99 ? 1900 + year : year;
+  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
 }
 
 /** The UTC calendar date of an RFC 3339 instant (its business day, CAL-3). */
