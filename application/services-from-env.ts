@@ -7,7 +7,8 @@ import { type AlertWebhook, buildServices, type Services } from "./services.ts";
 /** Azure: Cosmos DB from COSMOS_ENDPOINT/COSMOS_KEY, Blob storage from STORAGE_CONNECTION_STRING (or identity). */
 export async function servicesFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<Services> {
   const cosmos = cosmosFromEnv(env);
-  if (!cosmos) throw new Error("COSMOS_ENDPOINT and COSMOS_KEY must be set");
+  // COSMOS_ENDPOINT alone: the managed identity (AZURE_CLIENT_ID); with COSMOS_KEY: an emulator.
+  if (!cosmos) throw new Error("COSMOS_ENDPOINT must be set (and COSMOS_KEY only for an emulator)");
   const containers = await ensureContainers(cosmos.database);
   const hasStorage = env.STORAGE_CONNECTION_STRING || env.STORAGE_ACCOUNT_URL || env.STORAGE__blobServiceUri;
   const documents = hasStorage ? PoeDocumentStore.fromEnvironment(env) : undefined;

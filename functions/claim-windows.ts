@@ -98,5 +98,16 @@ export async function listAlerts(request: HttpRequest): Promise<HttpResponseInit
   return json(200, { items, ...(next ? { continuationToken: pageTokens.seal(scope, { c: next }) } : {}) });
 }
 
-defineTimer({ name: "claimWindows", schedule: CLAIM_WINDOWS_SCHEDULE, handler: claimWindowsTimer });
+defineTimer({
+  name: "claimWindows",
+  schedule: CLAIM_WINDOWS_SCHEDULE,
+  // A failed run is tried again the same morning rather than tomorrow; a run raises each alert once.
+  retry: {
+    strategy: "exponentialBackoff",
+    maxRetryCount: 5,
+    minimumInterval: { minutes: 1 },
+    maximumInterval: { minutes: 30 },
+  },
+  handler: claimWindowsTimer,
+});
 defineHttp({ name: "alerts", route: "alerts", methods: ["GET"], handler: listAlerts });

@@ -240,6 +240,7 @@ describe("no registered handler throws to the host, whatever port fails", () => 
     const timer = definitions().find((d) => d.kind === "timer")!;
     expect(feed.kind === "cosmosChangeFeed" && feed.retry).toEqual(CHANGE_FEED_RETRY);
     expect(CHANGE_FEED_RETRY.maxRetryCount).toBe(-1); // a finite count would checkpoint the batch and lose it
+    expect(timer.kind === "timer" && timer.retry?.maxRetryCount).toBeGreaterThan(0); // retried the same day
     const document = {
       id: "x:1",
       streamId: `${tracker.partnerId}|${TENANT}`,
