@@ -71,7 +71,7 @@ async function restartTime(): Promise<void> {
         "pairs",
       );
       console.log(
-        `  ${label}: ${seconds.toFixed(1)} s from spawn to banner (${inHost} s of it starting emulators and host), ` +
+        `  ${label}: ${seconds.toFixed(1)} s from spawn to banner (${inHost} s inside the host process), ` +
           `${fmt(host.loadedDocuments)} documents loaded, journal ${mib(statSync(join(dataDir, "cosmos.journal")).size)}; ` +
           `GET /api/pairs ${pairs.status} [goal < 10 s]`,
       );

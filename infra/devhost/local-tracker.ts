@@ -13,8 +13,8 @@ import { definitions } from "../../functions/index.ts";
 import { PoeDocumentStore } from "../blob/poe-documents.ts";
 import { pollChangeFeed } from "../cosmos/change-feed.ts";
 import { connectCosmos, cosmosFromEnv, ensureContainers } from "../cosmos/client.ts";
-import { startAzurite } from "../emulators/azurite.ts";
-import { startCosmosEmulator } from "../emulators/cosmos.ts";
+import { type RunningAzurite, startAzurite } from "../emulators/azurite.ts";
+import { type RunningCosmosEmulator, startCosmosEmulator } from "../emulators/cosmos.ts";
 import { blobFolder, clearData, loadIdentity, lockDataFolder, publishHost } from "./data-folder.ts";
 import { startDevHost } from "./server.ts";
 
@@ -41,6 +41,8 @@ export interface LocalTrackerOptions {
   dataDir?: string;
   /** With dataDir: delete the stored documents and blobs first (the identity stays). */
   fresh?: boolean;
+  /** Emulators the caller already started (npm start starts them while the application loads). */
+  emulators?: { cosmos?: Promise<RunningCosmosEmulator>; azurite?: Promise<RunningAzurite> };
 }
 
 export interface LocalTracker {
@@ -84,7 +86,7 @@ export async function startLocalTracker(options: LocalTrackerOptions = {}): Prom
   // Azurite takes seconds to load its modules: it starts while the Cosmos emulator replays its journal.
   const azuriteStarting = blobFromEnv
     ? undefined
-    : startAzurite(dataDir ? { location: blobFolder(dataDir) } : {});
+    : (options.emulators?.azurite ?? startAzurite(dataDir ? { location: blobFolder(dataDir) } : {}));
   azuriteStarting?.catch(() => {});
   try {
     let cosmos = cosmosFromEnv(env);
@@ -96,10 +98,11 @@ export async function startLocalTracker(options: LocalTrackerOptions = {}): Prom
       databaseId: env.COSMOS_DATABASE || "engagements",
     };
     if (!cosmos) {
-      const emulator = await startCosmosEmulator({
-        separateProcess: options.cosmosInSeparateProcess ?? false,
-        ...(dataDir ? { dataDir } : {}),
-      });
+      const emulator = await (options.emulators?.cosmos ??
+        startCosmosEmulator({
+          separateProcess: options.cosmosInSeparateProcess ?? false,
+          ...(dataDir ? { dataDir } : {}),
+        }));
       stops.push(() => emulator.stop());
       cosmosPid = emulator.pid;
       loadedDocuments = emulator.loaded;
@@ -192,6 +195,7 @@ export async function startLocalTracker(options: LocalTrackerOptions = {}): Prom
     };
   } catch (error) {
     await azuriteStarting?.then((azurite) => azurite.stop()).catch(() => {});
+    await options.emulators?.cosmos?.then((emulator) => emulator.stop()).catch(() => {});
     await stopAll(stops);
     throw error;
   }
