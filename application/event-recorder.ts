@@ -178,7 +178,12 @@ export class EventRecorder {
   private async appendToTail(head: Head, fresh: EngagementEvent[]): Promise<Head> {
     const { lastVersion } = await this.append(head.doc.streamId, fresh, head.doc.version);
     const next = await this.projections.merge(head.doc, fresh, lastVersion);
-    return this.projections.writeHead(head, this.projections.project(next));
+    // A 412 from a head nobody appended to since (the timer, a tenant's propagation): re-apply ours to theirs.
+    const rebase = (theirs: ProjectionDocument) =>
+      theirs.version === head.doc.version
+        ? this.projections.mergeInTail(theirs, fresh, lastVersion)
+        : undefined;
+    return this.projections.writeHead(head, this.projections.project(next), rebase);
   }
 
   /**

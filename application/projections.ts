@@ -127,8 +127,13 @@ export class Projections {
     events: EngagementEvent[],
     version: number,
   ): Promise<ProjectionDocument> {
+    return this.mergeInTail(doc, events, version) ?? this.refold(doc);
+  }
+
+  /** `merge` without a refold: undefined when an event lands before the cut. */
+  mergeInTail(doc: ProjectionDocument, events: EngagementEvent[], version: number) {
     const fast = withEvents(doc, events, this.clock());
-    if (!fast) return this.refold(doc);
+    if (!fast) return undefined;
     if (fast.docType === "pair" && changesScoring(events))
       return { ...fast, version, scoringVersion: version };
     return { ...fast, version };
@@ -174,7 +179,12 @@ export class Projections {
    * Writes a head etag-checked. When another writer got there first, re-reads it and keeps whichever
    * has folded more of the streams, catching up and retrying: the head never goes backwards.
    */
-  async writeHead(head: Head, next: ProjectionDocument): Promise<Head> {
+  async writeHead(
+    head: Head,
+    next: ProjectionDocument,
+    /** Our change re-applied to their head, when that needs no read (e.g. only the timer wrote it). */
+    rebase?: (theirs: ProjectionDocument) => ProjectionDocument | undefined,
+  ): Promise<Head> {
     let candidate = next;
     let current = head;
     for (let attempt = 1; ; attempt++) {
@@ -190,7 +200,7 @@ export class Projections {
         const theirs = current.doc;
         if (covers(theirs, candidate)) return current;
         // Keep their alert record; fold what the streams hold beyond their versions on top.
-        candidate = this.project(await this.catchUp(theirs));
+        candidate = this.project(rebase?.(theirs) ?? (await this.catchUp(theirs)));
       }
     }
   }

@@ -251,9 +251,23 @@ describe("requests per ingest (counted at the SDK)", () => {
     await record(fresh().recorder, pairStream(tenant), [pairEvent(tenant, 3, 3)]);
     expect(cosmos.requests.total).toBe(3);
     expect(Object.keys(cosmos.requests.byKind()).some((k) => k.startsWith("query"))).toBe(false);
+    // The timer writes the head (its alert record): the next append's replace gets 412, re-reads and
+    // re-applies its event to that head, keeping the timer's record. 4 requests.
+    const warm = fresh();
+    await record(warm.recorder, pairStream(tenant), [pairEvent(tenant, 10, 10)]);
+    const current = (await warm.projections.docs.read(PARTNER, `pair|${tenant}|defender-endpoint`))!;
+    await warm.projections.docs.replace(
+      { ...current.doc, raisedAlerts: ["timer"] } as PairDocument,
+      current.etag,
+    );
+    cosmos.requests.reset();
+    await record(warm.recorder, pairStream(tenant), [pairEvent(tenant, 11, 11)]);
+    expect(cosmos.requests.total).toBe(4);
+    expect((await head(tenant)).raisedAlerts).toEqual(["timer"]);
+    expect((await head(tenant)).version).toBe(5);
     // The first instance's cached etag is stale now: a 412 falls back to a read, and nothing is lost.
     await record(instance.recorder, pairStream(tenant), [pairEvent(tenant, 4, 4)]);
-    expect((await head(tenant)).version).toBe(4);
+    expect((await head(tenant)).version).toBe(6);
     expect(withoutAsOf((await head(tenant)).state)).toEqual(await expected(tenant));
   });
 });
