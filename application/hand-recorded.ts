@@ -51,7 +51,12 @@ export function recordByHand(
   const source = boardSource(who);
   const complete = (item: unknown) => {
     if (!item || typeof item !== "object" || Array.isArray(item)) return item;
-    const event = { ...(item as Record<string, unknown>), specversion: "1.0", source, partnerid: partnerId };
+    const event: Record<string, unknown> = {
+      ...(item as Record<string, unknown>),
+      specversion: "1.0",
+      source,
+      partnerid: partnerId,
+    };
     // A void names who voided: the same person or key the source names, not what the form claims.
     const data = event.data;
     if (event.type === "event.voided" && data && typeof data === "object" && !Array.isArray(data))

@@ -7,7 +7,6 @@ const benches: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   "claim-windows": () => import("./claim-windows.bench.ts"),
   scoring: () => import("./scoring.bench.ts"),
   board: () => import("./board.bench.ts"),
-  board: () => import("./board.bench.ts"),
   storage: () => import("./storage.bench.ts"),
   durability: () => import("./durability.bench.ts"),
 };

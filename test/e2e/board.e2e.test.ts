@@ -111,7 +111,8 @@ async function apiPair(p: { tenant: string; workload: string }) {
 }
 
 async function checklist(): Promise<string[]> {
-  await page.locator("[data-testid=poe-checklist]").waitFor();
+  // An empty checklist (nothing missing or recommended) is in the page but has no size.
+  await page.locator("[data-testid=poe-checklist]").waitFor({ state: "attached" });
   return page
     .locator("[data-poe][data-blocking=true]")
     .evaluateAll((els) => els.map((e) => e.getAttribute("data-poe")!));
@@ -129,6 +130,27 @@ describe("the partner board", () => {
     const root = await fetch(`${tracker.url}/`, { redirect: "manual" });
     expect([301, 302, 307, 308]).toContain(root.status);
     expect(root.headers.get("location")).toBe("/api/board/");
+  });
+
+  it("pages are complete and their tokens opaque and tamper-evident (pairs and alerts)", async () => {
+    const first = await client.get("pairs?claimableNow=true&limit=2");
+    expect(first.body.items).toHaveLength(2);
+    const token: string = first.body.continuationToken;
+    expect(token).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(Buffer.from(token, "base64url").toString("latin1")).not.toMatch(/pair|6f1c|claimable/);
+    const flipped = `${token.slice(0, 10)}${token[10] === "A" ? "B" : "A"}${token.slice(11)}`;
+    for (const bad of [flipped, "garbage", `${token}x`]) {
+      for (const route of ["pairs?claimableNow=true&limit=2", "alerts?limit=1"]) {
+        const answer = await client.get(`${route}&continuationToken=${encodeURIComponent(bad)}`);
+        expect(answer.status, `${route} ${bad}`).toBe(400);
+        expect(answer.body.errors[0].path).toBe("$.query.continuationToken");
+      }
+    }
+    // A token continues only the query it came from.
+    expect((await client.get(`pairs?stage=adoption&limit=2&continuationToken=${token}`)).status).toBe(400);
+    const second = await client.get(`pairs?claimableNow=true&limit=2&continuationToken=${token}`);
+    expect(second.status).toBe(200);
+    expect(second.body.items.length).toBeGreaterThan(0);
   });
 
   it("shows exactly the claimable pairs the API reports", async () => {
