@@ -222,6 +222,38 @@ export const UsageReported = pairEvent(
     pau: count,
   }),
 );
+// Partner Center's own reports, imported (docs/EVENTS-EXTENSIONS.md, issue 17): what Microsoft says it
+// paid or refused for a pair's month. Facts for reconciliation only: the verdict does not fold them.
+const usageMonth = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, "expected a month YYYY-MM");
+const columns = z.record(z.string(), z.string()).optional();
+export const EarningReported = pairEvent(
+  "earning.reported",
+  z.looseObject({
+    earningId: nonEmpty,
+    earningDate: calendarDate,
+    /** The usage month the earning pays for. */
+    month: usageMonth,
+    earningAmountUSD: z.number(),
+    units: count.optional(),
+    earningType: z.string().optional(),
+    engagementName: z.string().optional(),
+    lever: z.string().optional(),
+    transactionId: z.string().optional(),
+    /** The report's columns the tracker does not read, kept as downloaded. */
+    columns,
+  }),
+);
+export const UsageIneligible = pairEvent(
+  "usage.ineligible",
+  z.looseObject({
+    month: usageMonth,
+    compensableUnits: z.number().int(),
+    reason: z.string().optional(),
+    engagementName: z.string().optional(),
+    partnerRole: z.string().optional(),
+    columns,
+  }),
+);
 // A correction (docs/EVENTS-EXTENSIONS.md): voids one earlier event of the same stream, named by its
 // (source, id). It lives on the voided event's stream: pair (tenantid + workload), tenant (tenantid)
 // or partner (neither). Stored events are never edited or deleted; the fold ignores voided ones.
@@ -279,6 +311,8 @@ export const EVENT_SCHEMAS = [
   ClaimDeclined,
   ClaimDisassociated,
   UsageReported,
+  EarningReported,
+  UsageIneligible,
   SkillingCertificationRecorded,
   EventVoided,
 ] as const;

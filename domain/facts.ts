@@ -445,6 +445,10 @@ export function recordFact(previous: PairFacts, t: TimedEvent): PairFacts {
     case "skilling.certification.recorded":
     case "event.voided":
       return facts;
+    // Partner Center's reports: reconciliation reads them from the timeline; no verdict depends on them.
+    case "earning.reported":
+    case "usage.ineligible":
+      return previous;
   }
 }
 

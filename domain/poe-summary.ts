@@ -444,6 +444,10 @@ function describe(t: TimedEvent): string {
       return `Certification ${oneLine(e.data.certification)} earned by ${oneLine(e.data.person)} on ${e.data.earnedOn}`;
     case "event.voided":
       return `Event ${oneLine(e.data.voidedId)} voided by ${oneLine(e.data.by)}: ${oneLine(e.data.reason)}`;
+    case "earning.reported":
+      return `Partner Center earning ${oneLine(e.data.earningId)} for ${e.data.month}: ${e.data.earningAmountUSD} USD`;
+    case "usage.ineligible":
+      return `Partner Center reported ${e.data.month} ineligible (${e.data.compensableUnits} compensable units)${e.data.reason ? `: ${oneLine(e.data.reason)}` : ""}`;
   }
 }
 

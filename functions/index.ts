@@ -15,5 +15,6 @@ import "./recorded-events.ts";
 import "./imports.ts";
 import "./projector.ts";
 import "./sources.ts";
+import "./reconciliation.ts";
 
 export { definitions } from "./registry.ts";
