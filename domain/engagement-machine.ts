@@ -1,36 +1,25 @@
 import { assign, setup } from "xstate";
-import { addMonths, type CalendarDate } from "./dates.ts";
 import type { EngagementEvent } from "./events.ts";
 import { anomalyOf, NO_FACTS, type PairFacts, recordFact, type TimedEvent } from "./facts.ts";
+import {
+  type EligibilityGuard,
+  type FoldGuard,
+  foldGuards,
+  type Guard,
+  type VerdictRequest,
+  verdictGuards,
+} from "./guards.ts";
 import type { RuleId } from "./rules/index.ts";
-import { ruleSetOn } from "./rules/index.ts";
+
+export type { EligibilityGuard, VerdictRequest } from "./guards.ts";
+export { ELIGIBILITY_GUARDS } from "./guards.ts";
 
 /** A stored event entering the machine: its type, and the event on the business-time axis. */
 export type EngagementInput = { type: EngagementEvent["type"]; at: TimedEvent };
-/** Asks the machine for its verdict at an instant; the last event of every derivation. */
-export type VerdictRequest = { type: "verdict.requested"; asOf: CalendarDate; workload: string };
 export type MachineEvent = EngagementInput | VerdictRequest;
 
 export interface MachineContext {
   readonly facts: PairFacts;
-}
-
-/**
- * Whether work that ended on `lastDay` is still within TIM-1's window at `asOf`. Measured forward
- * (lastDay + 12 months, CAL-3) so the verdict flips on the very day the engagement-recency window closes.
- */
-export function stillRecent(lastDay: CalendarDate, asOf: CalendarDate): boolean {
-  return addMonths(lastDay, ruleSetOn(asOf).engagementRecencyMonths.value) >= asOf;
-}
-
-/** The pair's eligible work within TIM-1's window at `asOf`, by the rules in force at `asOf`. */
-export function recentWork(facts: PairFacts, asOf: CalendarDate) {
-  return facts.eligibleWork.filter((w) => stillRecent(w.lastDay, asOf));
-}
-
-function managedServicesCount(facts: PairFacts, asOf: CalendarDate): boolean {
-  const ms = facts.managedServices;
-  return ms !== undefined && (ms.endedOn === undefined || stillRecent(ms.endedOn, asOf));
 }
 
 const CLAIM_STATES = {
@@ -44,31 +33,6 @@ const CLAIM_STATES = {
 } as const;
 
 const input = (e: MachineEvent) => (e as EngagementInput).at;
-const claimIdOf = (e: MachineEvent) => (input(e).event.data as { claimId?: string }).claimId;
-
-/**
- * The engagement machine: one pair's stage (ACT-9) and claim lifecycle (CLM-2) as parallel regions,
- * its POE facts in context, and eligibility decided by guards when a verdict is requested.
- * Pure: no delays, no invoked actors; time comes only from the events.
- */
-/**
- * The eligibility guards (STATE.md's order), pure over the facts and the verdict request. Named so
- * the fold can evaluate them once and let the machine choose among their outcomes.
- */
-export const eligibilityGuards = {
-  excludedSegment: (facts: PairFacts, { asOf }: VerdictRequest) => {
-    const segment = facts.tenant?.segment;
-    return segment !== undefined && ruleSetOn(asOf).excludedSegments.value.includes(segment);
-  },
-  retiredWorkload: (_facts: PairFacts, { asOf, workload }: VerdictRequest) =>
-    ruleSetOn(asOf).workloads.retired.value.includes(workload),
-  recentWorkOnUsageOnlyWorkload: (facts: PairFacts, { asOf, workload }: VerdictRequest) =>
-    ruleSetOn(asOf).workloads.usageOnly.value.includes(workload) && recentWork(facts, asOf).length > 0,
-  recentWork: (facts: PairFacts, { asOf }: VerdictRequest) => recentWork(facts, asOf).length > 0,
-  managedServices: (facts: PairFacts, { asOf }: VerdictRequest) => managedServicesCount(facts, asOf),
-} as const;
-export type EligibilityGuard = keyof typeof eligibilityGuards;
-export const ELIGIBILITY_GUARDS = Object.keys(eligibilityGuards) as EligibilityGuard[];
 
 /** STATE.md's eligibility order: the first guard that holds decides; the machine is built from it. */
 export const ELIGIBILITY_ORDER: readonly { guard?: EligibilityGuard; target: string }[] = [
@@ -86,14 +50,21 @@ export const ELIGIBILITY_ORDER: readonly { guard?: EligibilityGuard; target: str
  */
 export function decideEligibility(facts: PairFacts, request: VerdictRequest): string {
   for (const step of ELIGIBILITY_ORDER)
-    if (step.guard === undefined || eligibilityGuards[step.guard](facts, request)) return step.target;
+    if (step.guard === undefined || verdictGuards[step.guard].holds(facts, request)) return step.target;
   return "notClaimable";
 }
 
-const eligibilityGuard =
-  (name: EligibilityGuard) =>
-  ({ context, event }: { context: MachineContext; event: MachineEvent }) =>
-    eligibilityGuards[name](context.facts, event as VerdictRequest);
+type MachineGuard = (args: { context: MachineContext; event: MachineEvent }) => boolean;
+
+/** The machine's guards, made from the one declaration in domain/guards.ts (none is written inline). */
+function machineGuards(): Record<FoldGuard | EligibilityGuard, MachineGuard> {
+  const out: Record<string, MachineGuard> = {};
+  for (const [name, guard] of Object.entries(foldGuards) as [string, Guard<TimedEvent>][])
+    out[name] = ({ context, event }) => guard.holds(context.facts, input(event));
+  for (const [name, guard] of Object.entries(verdictGuards) as [string, Guard<VerdictRequest>][])
+    out[name] = ({ context, event }) => guard.holds(context.facts, event as VerdictRequest);
+  return out as Record<FoldGuard | EligibilityGuard, MachineGuard>;
+}
 
 /**
  * The engagement machine: one pair's stage (ACT-9) and claim lifecycle (CLM-2) as parallel regions,
@@ -102,15 +73,7 @@ const eligibilityGuard =
  */
 export const engagementMachine = setup({
   types: { context: {} as MachineContext, events: {} as MachineEvent },
-  guards: {
-    excludedSegment: eligibilityGuard("excludedSegment"),
-    retiredWorkload: eligibilityGuard("retiredWorkload"),
-    recentWorkOnUsageOnlyWorkload: eligibilityGuard("recentWorkOnUsageOnlyWorkload"),
-    recentWork: eligibilityGuard("recentWork"),
-    managedServices: eligibilityGuard("managedServices"),
-    sameClaim: ({ context, event }) => context.facts.claim?.claimId === claimIdOf(event),
-    newClaim: ({ context, event }) => context.facts.claim?.claimId !== claimIdOf(event),
-  },
+  guards: machineGuards(),
   actions: {
     recordFact: assign({ facts: ({ context, event }) => recordFact(context.facts, input(event)) }),
     recordClaimAnomaly: assign({

@@ -1,15 +1,16 @@
 import { initialTransition, transition } from "xstate";
 import { dateOf } from "./dates.ts";
-import {
-  ELIGIBILITY_GUARDS,
-  type EngagementSnapshot,
-  eligibilityGuards,
-  engagementMachine,
-  type MachineEvent,
-  type VerdictRequest,
-} from "./engagement-machine.ts";
+import { type EngagementSnapshot, engagementMachine, type MachineEvent } from "./engagement-machine.ts";
 import { type EngagementEvent, streamIdOf, streamKindOf, tenantStreamId } from "./events.ts";
 import { anomalyOf, byBusinessTime, type PairFacts, recordFact, type TimedEvent, timed } from "./facts.ts";
+import {
+  ELIGIBILITY_GUARDS,
+  FOLD_GUARDS,
+  foldGuards,
+  guardOutcomes,
+  type VerdictRequest,
+  verdictGuards,
+} from "./guards.ts";
 import { type DecidedValue, type PairKey, type PairState, pairStateOf } from "./pair-state.ts";
 import type { RuleId } from "./rules/index.ts";
 import { isInert, markVoided } from "./voids.ts";
@@ -28,10 +29,10 @@ export function foldWithMachine(
 }
 
 // The machine's transition is pure, and while folding stored events its outcome depends only on
-// the stage, the claim status, the event type and whether the event names the current claim (the
-// only things its fold-time guards read). Each outcome is asked of XState once and replayed after:
-// a fold then costs the facts reducer plus a map lookup, instead of ~40 µs of XState per event
-// (bench/evaluate.bench.ts measures both).
+// the stage, the claim status, the event type and what its fold-time guards answer: the key holds
+// the outcome of every guard declared in domain/guards.ts, so a new guard extends it by being
+// declared. Each outcome is asked of XState once and replayed after: a fold then costs the facts
+// reducer plus a map lookup, instead of ~40 µs of XState per event (bench/evaluate.bench.ts).
 interface Outcome {
   readonly stage: string;
   readonly claim: string;
@@ -59,10 +60,9 @@ export function toSnapshot(fold: FoldState): EngagementSnapshot {
   });
 }
 
-function outcomeKey(fold: FoldState, at: TimedEvent): string {
-  const claimId = (at.event.data as { claimId?: unknown }).claimId;
-  const relation = claimId === undefined ? "" : fold.facts.claim?.claimId === claimId ? "same" : "other";
-  return `${fold.stage}|${fold.claim}|${at.event.type}|${relation}`;
+/** The fold's memo key: the regions' states, the event type and every fold guard's outcome. */
+export function outcomeKey(fold: FoldState, at: TimedEvent): string {
+  return `${fold.stage}|${fold.claim}|${at.event.type}|${guardOutcomes(foldGuards, FOLD_GUARDS, fold.facts, at)}`;
 }
 
 export function step(fold: FoldState, at: TimedEvent): FoldState {
@@ -117,9 +117,7 @@ const verdicts = new Map<string, string>();
 export function verdictAt(fold: FoldState, key: PairKey, asOf: string): PairState {
   const asOfDate = dateOf(Date.parse(asOf));
   const request: VerdictRequest = { type: "verdict.requested", asOf: asOfDate, workload: key.workload };
-  let outcomeKey = "";
-  for (const name of ELIGIBILITY_GUARDS)
-    outcomeKey += eligibilityGuards[name](fold.facts, request) ? "1" : "0";
+  const outcomeKey = guardOutcomes(verdictGuards, ELIGIBILITY_GUARDS, fold.facts, request);
   let eligibility = verdicts.get(outcomeKey);
   if (eligibility === undefined) {
     const [decided] = transition(engagementMachine, toSnapshot(fold), request);

@@ -1,6 +1,5 @@
 import { type Advice, adviceFor, type RulesCarriedOver, rulesCarriedOver } from "./advice.ts";
 import { addDays, addMonths, type CalendarDate, daysBetween } from "./dates.ts";
-import { recentWork } from "./engagement-machine.ts";
 import type { Anomaly, PairFacts } from "./facts.ts";
 import { type ClaimReview, claimReview, type EligibilityPeriod, eligibilityHistory } from "./history.ts";
 import {
@@ -17,6 +16,7 @@ import {
 import { type Eligibility, type Reason, reasonsFor } from "./reasons.ts";
 import { programYearOf, type RuleId, ruleSetOn } from "./rules/index.ts";
 import { type PairUsage, pairUsage } from "./usage.ts";
+import { recentWork } from "./work-recency.ts";
 
 export { engagementEnd, engagementStart, POE_RULES, poeMissing, poeRecommended } from "./poe-check.ts";
 export type {

@@ -1,8 +1,8 @@
 import { addDays, addMonths, type CalendarDate } from "./dates.ts";
-import { recentWork } from "./engagement-machine.ts";
 import type { EligibleWork, LightweightWork, PairFacts } from "./facts.ts";
 import { RULE_SETS, type RuleId, ruleSetOn } from "./rules/index.ts";
 import { adoptionKind, joinAnd, offeringWord, plural, segmentWord } from "./verdict-text.ts";
+import { recentWork } from "./work-recency.ts";
 
 // Why a pair is (or is not) claimable: STATE.md's reason codes, each with a message saying what was
 // seen, what the rule needs and what to do, and the facts it was judged on.
