@@ -12,6 +12,22 @@ import { isTransientStorageError, storageUnavailable } from "./storage-errors.ts
 export const MAX_BODY_BYTES = LIMITS.maxBodyBytes;
 const JSON_TYPES = ["application/json", "application/cloudevents+json", "application/cloudevents-batch+json"];
 
+/**
+ * How long a delivery may wait for the store (throttled, retrying, queued behind its stream) before
+ * the CRM is told to send it again. The work goes on; if it lands, the resend is a duplicate (202).
+ */
+export const DELIVERY_DEADLINE_MS = 20_000;
+
+function withinDeadline<T>(work: Promise<T>): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), DELIVERY_DEADLINE_MS);
+  });
+  // A failure after the deadline has no one to answer: it is the resend's to report.
+  work.catch(() => {});
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
 export async function postEvents(request: HttpRequest): Promise<HttpResponseInit> {
   const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
   if (!JSON_TYPES.includes(type)) {
@@ -66,7 +82,8 @@ export async function postEvents(request: HttpRequest): Promise<HttpResponseInit
   const beyond = inspectJson(body);
   if (beyond.length > 0) return problemOf("invalid-event", { errors: beyond });
   try {
-    const outcome = await ingestion.ingest(parsed, signed.source.partnerId);
+    const outcome = await withinDeadline(ingestion.ingest(parsed, signed.source.partnerId));
+    if (outcome === undefined) return storageUnavailable("The event store");
     if (outcome.kind === "invalid") return problemOf("invalid-event", { errors: outcome.errors });
     if (outcome.kind === "forbidden") {
       return problemOf("forbidden-partner", {

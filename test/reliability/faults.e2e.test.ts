@@ -17,7 +17,7 @@ import { type Fault, type FaultProxy, startFaultProxy } from "./fault-proxy.ts";
 import { API_KEY, deliver, guidance, percentile, raw, read, startTracker, storedEvents } from "./harness.ts";
 
 const FULL = process.env.RELIABILITY_PROFILE === "full";
-const PER_FAULT = Number(process.env.FAULT_EVENTS ?? (FULL ? 300 : 16));
+const PER_FAULT = Number(process.env.FAULT_EVENTS ?? (FULL ? 300 : 10));
 const AS_OF = "2025-12-31T00:00:00Z";
 const RETRYABLE = [429, 503];
 
@@ -63,7 +63,7 @@ const FAULTS: { name: string; fault: Fault }[] = [
     name: "503 with x-ms-retry-after-ms",
     fault: { kind: "throttle", status: 503, rate: 0.3, retryAfterMs: 50 },
   },
-  { name: "stalled socket, then cut", fault: { kind: "stall", rate: 0.2, ms: FULL ? 5_000 : 1_000 } },
+  { name: "stalled socket, then cut", fault: { kind: "stall", rate: 0.2, ms: FULL ? 5_000 : 500 } },
 ];
 
 const sent: Record<string, unknown>[] = [];
@@ -155,7 +155,7 @@ describe("faults between the service and its storage", () => {
     for (const fault of FAULTS.slice(1)) {
       blobProxy.set(fault.fault);
       try {
-        for (let i = 0; i < (FULL ? 20 : 2); i++) {
+        for (let i = 0; i < (FULL ? 20 : 1); i++) {
           const pdf = Buffer.concat([
             Buffer.from(`%PDF-1.7\n% ${randomUUID()}\n`),
             Buffer.alloc(300, 1),
