@@ -54,7 +54,8 @@ export async function listPairs(request: HttpRequest): Promise<HttpResponseInit>
     );
     return json(200, page);
   } catch (error) {
-    if (error instanceof PageTokenInvalid) return problemOf("invalid-request", { errors: [PAGE_TOKEN_ERROR] });
+    if (error instanceof PageTokenInvalid)
+      return problemOf("invalid-request", { errors: [PAGE_TOKEN_ERROR] });
     throw error;
   }
 }

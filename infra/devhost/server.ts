@@ -258,7 +258,11 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
 
     // The partner board is the dev host's home page (its function serves /api/board/).
     if (path.length === 0 && (method === "GET" || method === "HEAD")) {
-      await writeResponse(res, { status: 302, headers: { location: `/${prefix ? `${prefix}/` : ""}board/` } }, method);
+      await writeResponse(
+        res,
+        { status: 302, headers: { location: `/${prefix ? `${prefix}/` : ""}board/` } },
+        method,
+      );
       return;
     }
     const underPrefix = prefix === "" || path[0]?.toLowerCase() === prefix.toLowerCase();
