@@ -1,7 +1,7 @@
 // Bundles the offline evaluator (scripts/evaluate.ts and everything it imports) into one ES module,
 // so `npm run evaluate` starts without compiling TypeScript. Built on demand by scripts/evaluate.mjs
 // whenever the bundle is missing or older than any of its inputs (listed by esbuild's metafile), so a
-// fresh clone needs nothing beyond `npm ci`. `node scripts/build-evaluator.mjs` forces a build.
+// fresh clone needs nothing beyond `npm ci`. `node scripts/build-evaluator.mjs [--force]` builds it now.
 import { mkdirSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -64,5 +64,5 @@ export async function ensureEvaluator() {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  console.log(await buildEvaluator());
+  console.log(process.argv.includes("--force") ? await buildEvaluator() : await ensureEvaluator());
 }

@@ -72,7 +72,7 @@ async function singleThreaded(path: string, asOf: string): Promise<string> {
 
 const TIMEOUT = 60_000;
 
-// Builds the bundle once if the sources changed, so no case pays for it.
+// Builds the bundle first if the sources changed, so no case pays for it.
 beforeAll(() => {
   const build = spawnSync("node", ["scripts/build-evaluator.mjs"], { cwd: ROOT, encoding: "utf8" });
   expect(build.status, build.stderr).toBe(0);
