@@ -5,7 +5,7 @@ import { Readable } from "node:stream";
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import { problemOf } from "../application/problem.ts";
 import { importExport } from "../application/reconciliation/import.ts";
-import { isMonth, reconciliationOf } from "../application/reconciliation/report.ts";
+import { isMonth, reconciliationOf, tpidsOf } from "../application/reconciliation/report.ts";
 import { services } from "../application/services.ts";
 import { reconciliationCsv } from "../domain/reconciliation.ts";
 import { json, readerPartner } from "./http.ts";
@@ -57,14 +57,18 @@ export async function postReconciliationImport(request: HttpRequest): Promise<Ht
   const fileName = request.query.get("fileName") ?? "upload.csv";
   if (!request.body)
     return problemOf("invalid-request", { errors: [{ path: "$", message: "the body is empty" }] });
-  const { ingestion } = await services();
+  const { ingestion, projections } = await services();
   let size = 0;
   const body = Readable.fromWeb(request.body as import("node:stream/web").ReadableStream<Uint8Array>);
   body.on("data", (c: Buffer) => {
     size += c.byteLength;
     if (size > MAX_IMPORT_BYTES) body.destroy(new Error("the export is larger than 256 MiB"));
   });
-  const result = await importExport(ingestion, body, { partnerId: caller.partnerId, fileName });
+  const result = await importExport(ingestion, body, {
+    partnerId: caller.partnerId,
+    fileName,
+    knownTpids: () => tpidsOf(projections, caller.partnerId),
+  });
   if (result.report === null || (result.rows === 0 && result.badRows > 0))
     return problemOf("invalid-request", {
       detail: "Not a Partner Center export the tracker reads; nothing was stored.",

@@ -42,6 +42,8 @@ export interface ImportOptions {
   fileName: string;
   /** TPID → tenant id; the claims export adds to it (import claims first). */
   tpids?: Map<string, string>;
+  /** TPID → tenant id as the store knows it (claims imported earlier); asked once, at the first unknown TPID. */
+  knownTpids?: () => Promise<Map<string, string>>;
   /** Called every `progressEvery` rows and at the end. */
   onProgress?: (p: ImportProgress) => void;
   progressEvery?: number;
@@ -70,6 +72,7 @@ export async function importExport(
     unplaced: [],
   };
   let kind: ReportKind | undefined;
+  let askStore = options.knownTpids;
   const parser = parse({
     bom: true,
     columns: (header: string[]) => {
@@ -118,7 +121,13 @@ export async function importExport(
     for await (const { record, info } of records) {
       result.rows++;
       const line = info.lines;
-      const outcome = rowToEvents(kind!, record, line, ctx);
+      let outcome = rowToEvents(kind!, record, line, ctx);
+      if (outcome.kind === "unplaced" && outcome.tpid && askStore) {
+        askStore = undefined;
+        for (const [tpid, tenant] of await options.knownTpids!())
+          if (!ctx.tpids.has(tpid)) ctx.tpids.set(tpid, tenant);
+        outcome = rowToEvents(kind!, record, line, ctx);
+      }
       if (outcome.kind === "bad") {
         result.badRows++;
         if (result.problems.length < LISTED_MAX) result.problems.push(...outcome.problems);

@@ -36,6 +36,19 @@ export async function reconciliationOf(
   return { ...report, asOf: request.asOf, pairs: pairs.length };
 }
 
+/** TPID → tenant id from the claims the partner imported (`claim.submitted` with `data.tpid`). */
+export async function tpidsOf(projections: Projections, partnerId: string): Promise<Map<string, string>> {
+  const tpids = new Map<string, string>();
+  for await (const doc of pairDocuments(projections, partnerId)) {
+    const { events } = await projections.streamOf(doc.streamId);
+    for (const e of events) {
+      const tpid = e.type === "claim.submitted" ? (e.data as { tpid?: unknown }).tpid : undefined;
+      if (typeof tpid === "string") tpids.set(tpid, doc.tenantId);
+    }
+  }
+  return tpids;
+}
+
 async function* pairDocuments(projections: Projections, partnerId: string): AsyncGenerator<PairDocument> {
   let token: string | undefined;
   do {

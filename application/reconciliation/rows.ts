@@ -40,7 +40,7 @@ export interface Unplaced {
 export type RowOutcome =
   | { kind: "events"; events: EngagementEvent[]; tpid?: { tpid: string; tenantId: string } }
   | { kind: "bad"; problems: RowProblem[] }
-  | { kind: "unplaced"; unplaced: Unplaced };
+  | { kind: "unplaced"; unplaced: Unplaced; tpid?: string };
 
 // Partner Center writes dates as YYYY-MM-DD, ISO instants or M/D/YYYY (US locale downloads).
 function isoDate(text: string): string | undefined {
@@ -173,6 +173,7 @@ function tenantOf(customerId: string | undefined, idType: string | undefined, ct
   const known = ctx.tpids.get(customerId);
   if (known) return { tenantId: known };
   return {
+    ...(tpid ? { tpid: customerId } : {}),
     why: tpid
       ? `TPID ${customerId} names no tenant the tracker knows: import the customer-claims export with its tpid column`
       : `customer id ${customerId} is neither a tenant id nor a known TPID`,
@@ -255,6 +256,8 @@ export function rowToEvents(
           claimId,
           claimType: r.claimType === "usage-recognition" ? "usage-recognition" : "usage-incentive",
           submittedOn,
+          // Kept so a later earnings import can place this customer's TPID rows (tpidsOf in report.ts).
+          ...(r.tpid ? { tpid: r.tpid } : {}),
           ...extra,
         },
       } as EngagementEvent,
@@ -280,8 +283,9 @@ export function rowToEvents(
   const customerId = row.customerId as string | undefined;
   const idType = row.customerIdType as string | undefined;
   const placed = tenantOf(customerId, idType, ctx);
-  const unplaced = (reason: string): RowOutcome => ({
+  const unplaced = (reason: string, tpid?: string): RowOutcome => ({
     kind: "unplaced",
+    ...(tpid ? { tpid } : {}),
     unplaced: {
       line,
       customerId: customerId ?? "",
@@ -290,7 +294,7 @@ export function rowToEvents(
       reason,
     },
   });
-  if ("why" in placed) return unplaced(placed.why!);
+  if ("why" in placed) return unplaced(placed.why!, placed.tpid);
   if (!workload) return unplaced(`unknown workload ${JSON.stringify(product ?? "")} (RULES WKL-4)`);
   const pair = { ...base, tenantid: placed.tenantId, workload };
 
