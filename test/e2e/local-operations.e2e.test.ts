@@ -127,6 +127,17 @@ describe("npm start configured as in Azure", () => {
     expect(ofB.every((alert) => alert.partnerId === PARTNER_B && alert.tenantId === TENANT_B)).toBe(true);
   });
 
+  it("runs npm run demo against the running host with no variables", async () => {
+    const result = await run("scripts/demo.ts", [], {
+      TRACKER_DATA_DIR: dataDir,
+      DEV_API_KEY: "",
+      DEV_WEBHOOK_SECRET: "",
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain("p01-remote-deployment-ready");
+    expect(result.stdout).not.toContain("refused");
+  });
+
   it("rebuilds the projections of the running host with npm run rebuild", async () => {
     const result = await run("scripts/rebuild.ts", [], { TRACKER_DATA_DIR: dataDir, COSMOS_ENDPOINT: "" });
     expect(result.code, result.stderr).toBe(0);
