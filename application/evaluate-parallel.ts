@@ -31,7 +31,7 @@ export interface ParallelOptions {
 
 const CHUNK = 4 * 1024 * 1024;
 const BATCH = 1024 * 1024;
-const IN_FLIGHT = 4; // batches a worker may have queued: bounds memory when the workers lag
+const IN_FLIGHT = 16; // 1 MB batches a worker may have queued: the main thread rarely waits, memory stays bounded
 
 /** Where each partition's lines go, and what comes back. */
 interface PartitionLink {
@@ -276,12 +276,44 @@ function inThread(asOf: string, count: number): PartitionLink {
   return {
     send: async (batch) => partition.takeBatch(batch),
     endIntake: async () => partition.endIntake(),
-    async *fold(strays) {
+    fold(strays) {
       partition.takeStrays(strays);
-      yield* partition.stateBatches(asOf);
+      return foldAhead(partition.stateBatches(asOf));
     },
     close() {},
   };
+}
+
+/**
+ * Runs this thread's fold ahead of the merge, a batch per turn of the event loop, so the thread
+ * keeps folding while the merge waits for a worker's next batch.
+ */
+async function* foldAhead(batches: Iterator<StateBatch>): AsyncGenerator<StateBatch> {
+  const ready: StateBatch[] = [];
+  let done = false;
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  const produce = () => {
+    try {
+      const r = batches.next();
+      if (r.done) done = true;
+      else {
+        ready.push(r.value);
+        setImmediate(produce);
+      }
+    } catch (error) {
+      failure = error;
+      done = true;
+    }
+    wake?.();
+  };
+  setImmediate(produce);
+  for (;;) {
+    if (ready.length > 0) yield ready.shift()!;
+    else if (failure !== undefined) throw failure;
+    else if (done) return;
+    else await new Promise<void>((resolve) => (wake = resolve));
+  }
 }
 
 /** A partition folded in a worker thread; messages arrive in order, so one queue serves each phase. */
