@@ -32,6 +32,14 @@ export const TAIL_MAX = 8;
 /** An event that changes how an EARLIER event folds: always refolded from the event documents. */
 export const REACHES_BACK = new Set<string>([EVENT_VOIDED]);
 
+/**
+ * Events younger than this stay in the tail: an instance whose clock is a little behind must still be
+ * able to derive the state at its now (at or after the cut). The tail may exceed TAIL_MAX by the events
+ * of the last minutes.
+ */
+export const FOLD_LAG_MS = 10 * 60_000;
+const foldableUntil = (now: Date) => now.getTime() - FOLD_LAG_MS;
+
 /** The business-time position of the last event folded into a snapshot (byBusinessTime's order). */
 export interface Cut {
   t: number;
@@ -221,7 +229,7 @@ export function withEvents<D extends ProjectionDocument>(
 function compacted<D extends ProjectionDocument>(doc: D, tail: TimedEvent[], now: Date): D {
   if (doc.docType === "partner") return { ...doc, tail: tail.map((t) => t.event) };
   let k = Math.max(0, tail.length - TAIL_MAX);
-  while (k > 0 && tail[k - 1]!.timeMs > now.getTime()) k--;
+  while (k > 0 && tail[k - 1]!.timeMs > foldableUntil(now)) k--;
   if (k === 0) return { ...doc, tail: tail.map((t) => t.event) };
   const folded = tail.slice(0, k);
   const snapshot: Snapshot = { cut: cutOf(folded.at(-1)!), fold: foldEvents(folded, doc.snapshot.fold) };
@@ -260,7 +268,7 @@ export function headFromStreams<D extends ProjectionDocument>(
   const own = base.docType === "pair" ? stream.events : [];
   const tenantEvents = base.docType === "pair" ? tenant.events : stream.events;
   const timeline = pairTimeline(own, tenantEvents, "9999-12-31T23:59:59.999Z");
-  const nowMs = now.getTime();
+  const nowMs = foldableUntil(now);
   // A void is folded with everything before it, so the domain sees the event it voids in the same fold.
   const voids = timeline.some((t) => REACHES_BACK.has(t.event.type));
   let k = voids ? timeline.length : Math.max(0, timeline.length - TAIL_MAX);
@@ -343,7 +351,10 @@ export function pairStateAt(stored: PairDocument | LegacyHead, asOf: string): Pa
 
 /** Re-derives a pair document's state (and what depends on it) at `now`. */
 export function reproject(doc: PairDocument, now: Date, schedule: AlertScheduling): PairDocument {
-  const asOf = canonicalInstant(now.toISOString());
+  // A clock behind the one that cut the head by more than FOLD_LAG_MS: derive at the cut, not fail.
+  const cut = doc.snapshot.cut;
+  const at = cut && now.getTime() < cut.t ? new Date(cut.t) : now;
+  const asOf = canonicalInstant(at.toISOString());
   const fold = foldAt(doc, asOf);
   const state = verdictAt(fold, pairKeyOf(doc.streamId), asOf);
   return {

@@ -9,11 +9,13 @@ import { idempotencyKey } from "../../application/idempotency.ts";
 import {
   answersAt,
   emptyHead,
+  FOLD_LAG_MS,
   foldAt,
   headFromStreams,
   inTail,
   landsInTail,
   type PairDocument,
+  reproject,
   TAIL_MAX,
   withEvents,
 } from "../../application/projection.ts";
@@ -199,5 +201,27 @@ describe("a bounded head kept event by event", () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("clocks that disagree", () => {
+  it("keep events of the last FOLD_LAG_MS in the tail, and a clock behind the cut still derives a state", () => {
+    const now = new Date("2025-06-01T12:00:00Z");
+    const events = Array.from({ length: 20 }, (_, i) =>
+      guidanceSession({ id: `g${i}`, time: new Date(now.getTime() - (19 - i) * 60_000).toISOString() }),
+    );
+    const head = headFromStreams(
+      emptyHead(STREAM, now) as PairDocument,
+      { events, version: events.length },
+      { events: [], version: 0 },
+      now,
+    );
+    // Twenty events of the last twenty minutes: only those older than the lag are folded.
+    expect(head.snapshot.cut!.t).toBeLessThanOrEqual(now.getTime() - FOLD_LAG_MS);
+    expect(head.tail.length).toBeGreaterThan(TAIL_MAX);
+    // Another instance whose clock is an hour behind appends: it derives at the cut instead of failing.
+    const behind = new Date(now.getTime() - 3_600_000);
+    const next = reproject(head, behind, { nextAlertOn: () => null });
+    expect(next.state.stage).toBe(head.state.stage);
   });
 });
