@@ -21,6 +21,7 @@ export const GAP_REASONS = [
   "below-high-water-mark",
   "students-inflate-high-water-mark",
   "excluded-segment",
+  "no-usage-reported",
 ] as const;
 export type GapReason = (typeof GAP_REASONS)[number];
 
@@ -258,9 +259,9 @@ function judge(j: Judging): { reason: GapReason; detail: string; rules: RuleId[]
     };
   if (p === undefined)
     return {
-      reason: j.ineligible.length > 0 ? "below-high-water-mark" : "not-approved",
+      reason: "no-usage-reported",
       detail:
-        "No usage reported to the tracker for this month: nothing to expect. Report the month's MAU and PAU.",
+        "The tracker holds no usage for this month, so it can expect nothing: report the month's MAU and PAU.",
       rules: ["HWM-1"],
     };
   if (!p.counts)

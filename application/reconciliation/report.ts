@@ -74,6 +74,7 @@ export function totalsText(report: Reconciliation): string {
     "below-high-water-mark",
     "not-approved",
     "excluded-segment",
+    "no-usage-reported",
     "paid",
   ];
   return order

@@ -5,7 +5,7 @@
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalTracker, startLocalTracker } from "../../infra/devhost/local-tracker.ts";
-import { TrackerClient } from "../../scripts/tracker-client.ts";
+import { type Answer, TrackerClient } from "../../scripts/tracker-client.ts";
 import { crmEvents, EXPECTED, EXPECTED_UNITS, fixture, PARTNER, T, W } from "./scenario.ts";
 
 const OTHER = "5900001";
@@ -18,7 +18,7 @@ async function upload(name: string, body = fixture(name), key = "partner-key", t
     headers: { "x-api-key": key, "content-type": type },
     body,
   });
-  return { status: response.status, body: await response.json() };
+  return { status: response.status, body: (await response.json()) as Answer["body"] };
 }
 async function get(query: string, key = "partner-key") {
   const response = await fetch(`${tracker.url}/api/reconciliation${query}`, {
@@ -102,7 +102,7 @@ describe("GET /api/reconciliation", () => {
   it("names each gap per pair and month, with totals by reason", async () => {
     const response = await get("?from=2025-01&to=2025-12");
     expect(response.status).toBe(200);
-    const report = await response.json();
+    const report = (await response.json()) as Answer["body"];
     for (const key of Object.keys(T) as (keyof typeof T)[]) {
       const lines = report.lines.filter(
         (l: { tenantId: string; workload: string }) => l.tenantId === T[key] && l.workload === W[key],
@@ -127,15 +127,15 @@ describe("GET /api/reconciliation", () => {
       reportedUnits: "0",
       reason: "missing-payout",
     });
-    expect(rows.every((r) => r.month >= "2025-06" && r.month <= "2025-07")).toBe(true);
+    expect(rows.every((r) => r.month! >= "2025-06" && r.month! <= "2025-07")).toBe(true);
   });
 
   it("shows another partner none of these pairs, and names bad query fields", async () => {
-    const other = await (await get("?from=2025-01&to=2025-12", "other-key")).json();
+    const other = (await (await get("?from=2025-01&to=2025-12", "other-key")).json()) as Answer["body"];
     expect(other.lines).toEqual([]);
     const bad = await get("?from=2025-13&to=2025-01&format=xml");
     expect(bad.status).toBe(400);
-    expect((await bad.json()).errors.map((e: { path: string }) => e.path)).toEqual([
+    expect(((await bad.json()) as Answer["body"]).errors.map((e: { path: string }) => e.path)).toEqual([
       "$.query.from",
       "$.query.format",
     ]);
