@@ -103,6 +103,8 @@ export class DocumentLog {
   #file?: Promise<FileHandle>;
   #writing?: Promise<void>;
   #queued?: Promise<void>;
+  /** Set by a failed journal write: from then on nothing is answered (fail-stop), see commit(). */
+  #failed?: Error;
   /** Documents (not databases or containers) live after replay. */
   loaded = 0;
 
@@ -158,6 +160,9 @@ export class DocumentLog {
 
   /** Resolves once every write made before the call is on disk; one fdatasync serves everyone waiting. */
   commit(): Promise<void> {
+    // After a failed write, memory holds writes the disk does not: answering anything more could
+    // acknowledge a later write whose predecessor is lost. Every request fails until a restart.
+    if (this.#failed) return Promise.reject(this.#failed);
     if (this.#pending.length === 0) return this.#writing ?? Promise.resolve();
     if (!this.#queued) {
       const previous = this.#writing ?? Promise.resolve();
@@ -168,9 +173,17 @@ export class DocumentLog {
           this.#pending = [];
           this.#queued = undefined;
           this.#writing = round;
-          const file = await this.#file!;
-          await file.write(batch);
-          await file.datasync();
+          try {
+            const file = await this.#file!;
+            await file.write(batch);
+            await file.datasync();
+          } catch (error) {
+            this.#failed ??= new Error(
+              `the emulator's journal could not be written: ${(error as Error).message}`,
+            );
+            console.error(this.#failed.message);
+            throw this.#failed;
+          }
         });
       this.#queued = round;
     }
