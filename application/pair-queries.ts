@@ -2,9 +2,9 @@ import { addDays, dateOf, daysBetween } from "../domain/dates.ts";
 import { type EngagementEvent, pairStreamId, tenantStreamId } from "../domain/events.ts";
 import { canonicalInstant, pairTimeline, stateOfTimeline } from "../domain/fold.ts";
 import type { PairState } from "../domain/pair-state.ts";
-import type { DocumentCollection } from "../infra/cosmos/documents.ts";
-import type { EventStore } from "../infra/event-store.ts";
 import type { PageTokens } from "./page-token.ts";
+import type { DocumentCollection } from "./ports/document-collection.ts";
+import type { EventStore } from "./ports/event-store.ts";
 import { type PairDocument, type ProjectionDocument, pairDocumentId, pairStateAt } from "./projection.ts";
 
 export interface PairFilters {
@@ -30,8 +30,26 @@ interface Position {
   after: string;
 }
 
-/** Stored fields a list reads: never the events, which a head may carry in the hundreds. */
-const LISTED = "c.id, c.tenantId, c.workload, c.state, c.customerName";
+/**
+ * Stored fields a list reads: STATE.md's own fields (contract/STATE.md) and the customer's name, never
+ * the head's events or the explanations added to one pair's state (`poe.items`, `claim.history`,
+ * `claim.review`, `advice`): GET /api/pairs/{tenantId}/{workload} answers those. Half the bytes, and
+ * most of a list request's time at 10,000 pairs is spent carrying bytes.
+ */
+const LISTED = [
+  "c.id",
+  "c.tenantId",
+  "c.workload",
+  "c.customerName",
+  "c.state.partnerId",
+  "c.state.stage",
+  "c.state.programYear",
+  "c.state.ruleSet",
+  `{"eligibility": c.state.claim.eligibility, "status": c.state.claim.status, "claimableNow": c.state.claim.claimableNow, "reasons": c.state.claim.reasons, "claimId": c.state.claim.claimId, "claimType": c.state.claim.claimType} AS claim`,
+  `{"ready": c.state.poe.ready, "missing": c.state.poe.missing, "recommended": c.state.poe.recommended, "rules": c.state.poe.rules} AS poe`,
+  "c.state.windows",
+  "c.state.anomalies",
+].join(", ");
 /** Pairs re-derived per store request when a list asks for another instant than now. */
 const AS_OF_SCAN = 500;
 
@@ -60,7 +78,8 @@ export class PairQueries {
     const doc = found.doc;
     const at = canonicalInstant(asOf ?? this.clock().toISOString());
     const { state, timeline } = await this.fromStreams(doc, at);
-    return { ...state, customerName: doc.customerName ?? null, timeline } as PairState;
+    // Exactly the evaluator's state and the timeline (the customer's name is in its tenant profile).
+    return { ...state, timeline };
   }
 
   private async fromStreams(doc: PairDocument, at: string) {
@@ -176,7 +195,12 @@ export class PairQueries {
       for (const doc of page.items) {
         const state = await this.stateAt(doc, asOf);
         if (!matches(state, filters, asOf)) continue;
-        items.push({ ...state, customerName: doc.customerName ?? null });
+        items.push(
+          current(
+            { ...state, id: doc.id, customerName: doc.customerName ?? null } as unknown as Listed,
+            asOf,
+          ),
+        );
         if (items.length === limit) return items;
       }
       if (page.items.length < AS_OF_SCAN) return items;
@@ -194,7 +218,15 @@ export class PairQueries {
   }
 }
 
-type Listed = Pick<PairDocument, "id" | "tenantId" | "workload" | "state" | "customerName">;
+type Listed = Pick<PairDocument, "id" | "tenantId" | "workload" | "customerName"> &
+  Pick<PairState, "partnerId" | "stage" | "programYear" | "windows" | "anomalies"> & {
+    ruleSet?: string;
+    claim: Pick<
+      PairState["claim"],
+      "eligibility" | "status" | "claimableNow" | "reasons" | "claimId" | "claimType"
+    >;
+    poe: Pick<PairState["poe"], "ready" | "missing" | "recommended" | "rules">;
+  };
 
 function baseQuery(partnerId: string, filters: PairFilters, after: string) {
   // The partition key scopes the query; the filter says it again so isolation never rests on one option.
@@ -212,13 +244,26 @@ function baseQuery(partnerId: string, filters: PairFilters, after: string) {
   return { where, params };
 }
 
-/** The stored state, its days left counted from now and windows already closed dropped. */
+/** The stored state's contract fields, its days left counted from now and windows already closed dropped. */
 function current(doc: Listed, now: string): ListedPair {
   const today = dateOf(Date.parse(now));
-  const windows = doc.state.windows
+  const windows = (doc.windows ?? [])
     .filter((w) => w.closesOn >= today)
     .map((w) => ({ ...w, daysLeft: daysBetween(today, w.closesOn) }));
-  return { ...doc.state, asOf: now, windows, customerName: doc.customerName ?? null };
+  return {
+    partnerId: doc.partnerId,
+    tenantId: doc.tenantId,
+    workload: doc.workload,
+    asOf: now,
+    stage: doc.stage,
+    programYear: doc.programYear,
+    ...(doc.ruleSet ? { ruleSet: doc.ruleSet } : {}),
+    claim: doc.claim,
+    poe: doc.poe,
+    windows,
+    anomalies: doc.anomalies ?? [],
+    customerName: doc.customerName ?? null,
+  } as ListedPair;
 }
 
 function matches(state: PairState, f: PairFilters, asOf: string): boolean {

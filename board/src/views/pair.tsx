@@ -72,6 +72,8 @@ export function PairView({ tenantId, workload, asOf }: { tenantId: string; workl
     })),
   ];
   const timeline = pair.timeline ?? [];
+  const profile = timeline.filter((e) => e.type === "tenant.profiled" && !e.voided).at(-1);
+  const customerName = pair.customerName ?? (profile ? String(profile.data.customerName) : null);
   const documents = timeline.filter((e) => e.type === "poe.document.attached" && !e.voided);
   const review = (pair.claim as { review?: Review }).review;
   const advice = (pair.advice as { code: string; rule: string; message: string }[] | undefined) ?? [];
@@ -85,7 +87,7 @@ export function PairView({ tenantId, workload, asOf }: { tenantId: string; workl
         <a href="#/">← Board</a>
       </p>
       <h1 id="pair-title">
-        {pair.customerName ?? "(no profile)"} · {pair.workload}
+        {customerName ?? "(no profile)"} · {pair.workload}
       </h1>
       <p class="muted mono">
         tenant {pair.tenantId} · as of {pair.asOf.slice(0, 10)} · program year {pair.programYear}
