@@ -39,6 +39,12 @@ export const REACHES_BACK = new Set<string>([EVENT_VOIDED]);
  */
 export const FOLD_LAG_MS = 10 * 60_000;
 const foldableUntil = (now: Date) => now.getTime() - FOLD_LAG_MS;
+/**
+ * The tail's hard bound: beyond it the oldest events are folded even if recent or dated in the future
+ * (a burst, or a CRM sending far-future events), so a head can never grow toward Cosmos's item limit.
+ * A state asked before such a cut then comes from the event documents (or is derived at the cut).
+ */
+export const TAIL_HARD_MAX = 256;
 
 /** The business-time position of the last event folded into a snapshot (byBusinessTime's order). */
 export interface Cut {
@@ -226,13 +232,24 @@ export function withEvents<D extends ProjectionDocument>(
   return compacted(doc, [...byKey.values()].sort(byBusinessTime), now);
 }
 
+/**
+ * Tail events as the fold takes them piecewise: voids left out, since the refold that put them there
+ * resolved them over the whole streams and marked the events they void (a piece alone could misjudge a
+ * void of a void); an event a stored void names never joins the tail without a refold.
+ */
+const resolved = (events: readonly TimedEvent[]) => events.filter((t) => !REACHES_BACK.has(t.event.type));
+
 function compacted<D extends ProjectionDocument>(doc: D, tail: TimedEvent[], now: Date): D {
   if (doc.docType === "partner") return { ...doc, tail: tail.map((t) => t.event) };
   let k = Math.max(0, tail.length - TAIL_MAX);
   while (k > 0 && tail[k - 1]!.timeMs > foldableUntil(now)) k--;
+  k = Math.max(k, tail.length - TAIL_HARD_MAX);
   if (k === 0) return { ...doc, tail: tail.map((t) => t.event) };
   const folded = tail.slice(0, k);
-  const snapshot: Snapshot = { cut: cutOf(folded.at(-1)!), fold: foldEvents(folded, doc.snapshot.fold) };
+  const snapshot: Snapshot = {
+    cut: cutOf(folded.at(-1)!),
+    fold: foldEvents(resolved(folded), doc.snapshot.fold),
+  };
   const rest = tail.slice(k).map((t) => t.event);
   if (doc.docType === "tenant") return { ...doc, snapshot, tail: rest };
   const own = folded.map((t) => t.event).filter((e) => "workload" in e && e.workload);
@@ -273,6 +290,7 @@ export function headFromStreams<D extends ProjectionDocument>(
   const voids = timeline.some((t) => REACHES_BACK.has(t.event.type));
   let k = voids ? timeline.length : Math.max(0, timeline.length - TAIL_MAX);
   while (k > 0 && timeline[k - 1]!.timeMs > nowMs) k--;
+  k = Math.max(k, timeline.length - TAIL_HARD_MAX);
   const folded = timeline.slice(0, k);
   const snapshot: Snapshot = {
     cut: k > 0 ? cutOf(folded.at(-1)!) : null,
@@ -340,7 +358,7 @@ export function foldAt(doc: PairDocument, asOf: string): FoldState {
     const t = timed(e);
     if (t.timeMs <= asOfMs) due.push(t);
   }
-  return foldEvents(due, doc.snapshot.fold);
+  return foldEvents(resolved(due), doc.snapshot.fold);
 }
 
 /** The pair's state at an instant at or after its cut (lists, the timer); a first-format head is upgraded. */

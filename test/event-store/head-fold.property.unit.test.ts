@@ -87,10 +87,12 @@ const arrivals: fc.Arbitrary<Arrival[]> = fc
       fc.array(time, { minLength: 3, maxLength: 3 }),
     ),
   )
-  .map(([events, targets, times]) => [
-    ...events,
-    ...targets.map((t, i) => voids(t, { id: `v${i}`, time: times[i] })),
-  ])
+  .map(([events, targets, times]) => {
+    const corrections = targets.map((t, i) => voids(t, { id: `v${i}`, time: times[i] }));
+    // A void of a void (it restores the event), dated before or after the void it voids.
+    if (corrections.length > 1) corrections.push(voids(corrections[0]!, { id: "vv", time: times[2] }));
+    return [...events, ...corrections];
+  })
   .chain((events) =>
     fc
       .tuple(
@@ -199,9 +201,9 @@ describe("a bounded head kept event by event", () => {
           expect(answersAt(head, nowText)).toBe(true);
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 200 },
     );
-  });
+  }, 60_000);
 });
 
 describe("clocks that disagree", () => {
