@@ -114,6 +114,8 @@ Post an event (signed per Standard Webhooks):
   sig=$(printf '%s' "$id.$ts.$body" | openssl dgst -sha256 -mac HMAC -macopt hexkey:$(printf '%s' '${tracker.webhookSecret.replace(/^whsec_/, "")}' | base64 -d | xxd -p -c 256) -binary | base64)
   curl -s -X POST ${tracker.url}/api/events -H 'content-type: application/cloudevents+json' \\
     -H "webhook-id: $id" -H "webhook-timestamp: $ts" -H "webhook-signature: v1,$sig" -d "$body"
+Open the partner board (enter the API key above when asked):
+  ${tracker.url}/api/board/
 Read your pairs:
   curl -s ${tracker.url}/api/pairs -H 'x-api-key: ${tracker.apiKey}'
 Against this running service: npm run demo | npm run claim-windows -- --now <instant> | npm run rebuild
