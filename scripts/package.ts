@@ -1,4 +1,4 @@
-// `npm run package [-- --out <dir>]`: the folder Azure runs, built the way a deployment builds it, and
+// `npm run package [-- --out <dir>] [--node <another node binary>]`: the folder Azure runs, built the way a deployment builds it, and
 // proven to load. `npm run build`, then in a temporary directory: copy dist/, host.json and the
 // package files, `npm ci --omit=dev`, then import dist/functions/index.js in plain Node (no tsx) and
 // compare the functions it registers with the ones the sources define. Prints size and package count.
@@ -10,6 +10,9 @@ import { join, resolve } from "node:path";
 const root = resolve(import.meta.dirname, "..");
 const outIndex = process.argv.indexOf("--out");
 const out = outIndex > 0 ? resolve(process.argv[outIndex + 1] ?? "") : undefined;
+// `--node <binary>`: load-check with this Node too (e.g. Node 22, the Azure runtime, next to this one).
+const nodeIndex = process.argv.indexOf("--node");
+const nodes = [process.execPath, ...(nodeIndex > 0 ? [resolve(process.argv[nodeIndex + 1] ?? "")] : [])];
 const work = mkdtempSync(join(tmpdir(), "tracker-package-"));
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 
@@ -52,16 +55,25 @@ try {
     .sort();
   const probe = `const m = await import("./dist/functions/index.js");
 console.log(JSON.stringify(m.definitions().map((d) => d.kind + ":" + d.name).sort()));`;
-  const loadedText =
-    run(process.execPath, ["--input-type=module", "-e", probe], work).trim().split("\n").at(-1) ?? "[]";
-  const loaded = JSON.parse(loadedText) as string[];
-  const missing = expected.filter((name) => !loaded.includes(name));
-  const extra = loaded.filter((name) => !expected.includes(name));
+  const missing: string[] = [];
+  const extra: string[] = [];
+  const loadedBy: string[] = [];
+  let loaded: string[] = [];
+  for (const node of nodes) {
+    const version = run(node, ["--version"], work).trim();
+    const text = run(node, ["--input-type=module", "-e", probe], work).trim().split("\n").at(-1) ?? "[]";
+    loaded = JSON.parse(text) as string[];
+    missing.push(...expected.filter((name) => !loaded.includes(name)).map((n) => `${n} (${version})`));
+    extra.push(...loaded.filter((name) => !expected.includes(name)).map((n) => `${n} (${version})`));
+    loadedBy.push(version);
+  }
 
   const bytes = sizeOf(work);
   const packages = packagesIn(join(work, "node_modules"));
   console.log(`package: ${work}`);
-  console.log(`  functions loaded in plain Node ${process.version}: ${loaded.length} (${loaded.join(", ")})`);
+  console.log(
+    `  functions loaded in plain Node ${loadedBy.join(" and ")}: ${loaded.length} (${loaded.join(", ")})`,
+  );
   console.log(`  size: ${(bytes / 1024 / 1024).toFixed(1)} MiB, packages: ${packages}`);
   console.log(`  built in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   if (missing.length > 0 || extra.length > 0) {
