@@ -172,6 +172,21 @@ describe("the partner board", () => {
     expect(shown).toEqual(reported);
   });
 
+  it("shows the board as of a chosen date, as the API answers it", async () => {
+    const asOf = "2025-03-01";
+    const reported = (await apiPairs(`claimableNow=true&asOf=${asOf}`))
+      .map((p) => `${p.tenantId}|${p.workload}`)
+      .sort();
+    const today = (await apiPairs("claimableNow=true")).map((p) => `${p.tenantId}|${p.workload}`).sort();
+    expect(reported).not.toEqual(today); // March 2025 is another board than June's
+    await open(`?asOf=${asOf}#/`);
+    await boardLoaded();
+    const marked = await page
+      .locator("tr[data-pair][data-claimable=true]")
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute("data-pair")!).sort());
+    expect(marked).toEqual(reported);
+  });
+
   it("shows a blocked pair's missing items, on the board and on the pair", async () => {
     const missing = (await apiPair(P04)).poe.missing as string[];
     expect(missing).toContain("customer-acknowledgement");
