@@ -8,13 +8,9 @@ import {
 import { dateOf } from "../domain/dates.ts";
 import { canonicalInstant } from "../domain/fold.ts";
 import type { PairState } from "../domain/pair-state.ts";
-import {
-  type DeliveryRecord,
-  deliverAlerts,
-  type OutboundAlert,
-  type WebhookConfig,
-} from "../infra/alerts/delivery.ts";
-import { type DocumentCollection, DocumentConflict, type Versioned } from "../infra/cosmos/documents.ts";
+import { deliverAlerts } from "../infra/alerts/delivery.ts";
+import type { DeliveryRecord, OutboundAlert, WebhookConfig } from "./ports/alert-delivery.ts";
+import { type DocumentCollection, DocumentConflict, type Versioned } from "./ports/document-collection.ts";
 import {
   type AlertScheduling,
   eventsAfterCut,

@@ -1,7 +1,7 @@
 import type { EngagementEvent } from "../domain/events.ts";
 import type { TimedEvent } from "../domain/facts.ts";
-import { ConcurrencyError } from "../infra/event-store.ts";
 import { idempotencyKey } from "./idempotency.ts";
+import { ConcurrencyError } from "./ports/event-store.ts";
 import {
   headFromStreams,
   inTail,

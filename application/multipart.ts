@@ -2,8 +2,8 @@ import { Readable, Transform } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import busboy from "busboy";
 import { POE_DOCUMENT_KINDS } from "../domain/events.ts";
-import { DEFAULT_MAX_DOCUMENT_BYTES } from "../infra/blob/poe-documents.ts";
 import { EmptyFile, TooLarge } from "./file-kind.ts";
+import { DEFAULT_MAX_DOCUMENT_BYTES } from "./ports/poe-documents.ts";
 
 /**
  * Parses a POE document upload (multipart/form-data) as a stream: the file is handed to the caller as

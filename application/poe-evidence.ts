@@ -3,14 +3,14 @@ import type { EngagementEvent } from "../domain/events.ts";
 import { pairStreamId } from "../domain/events.ts";
 import { canonicalInstant, pairKeyOf, stateOfTimeline } from "../domain/fold.ts";
 import { poeSummary } from "../domain/poe-summary.ts";
+import type { EventRecorder } from "./event-recorder.ts";
+import { parseDocumentUpload } from "./multipart.ts";
+import type { DocumentCollection } from "./ports/document-collection.ts";
 import {
   DEFAULT_MAX_DOCUMENT_BYTES,
   type PoeDocumentStore,
   type StoredDocument,
-} from "../infra/blob/poe-documents.ts";
-import type { DocumentCollection } from "../infra/cosmos/documents.ts";
-import type { EventRecorder } from "./event-recorder.ts";
-import { parseDocumentUpload } from "./multipart.ts";
+} from "./ports/poe-documents.ts";
 import { eventsAfterCut, type PairDocument, type ProjectionDocument, pairDocumentId } from "./projection.ts";
 
 /** The largest document a partner may upload (the store enforces it while streaming). */

@@ -1,8 +1,8 @@
 import type { EngagementEvent } from "../domain/events.ts";
 import type { TimedEvent } from "../domain/facts.ts";
 import { pairTimeline } from "../domain/fold.ts";
-import { type DocumentCollection, DocumentConflict } from "../infra/cosmos/documents.ts";
-import type { EventStore } from "../infra/event-store.ts";
+import { type DocumentCollection, DocumentConflict } from "./ports/document-collection.ts";
+import type { EventStore } from "./ports/event-store.ts";
 import {
   type AlertScheduling,
   changesScoring,

@@ -1,4 +1,4 @@
-import type { EventDocument } from "../infra/event-store.ts";
+import type { EventDocument } from "./ports/event-store.ts";
 import { headOf, type ProjectionDocument } from "./projection.ts";
 import type { Projections } from "./projections.ts";
 import type { Scoring } from "./scoring.ts";

@@ -27,7 +27,7 @@ import {
   DocumentConflict,
   type Page,
   type Versioned,
-} from "../infra/cosmos/documents.ts";
+} from "./ports/document-collection.ts";
 import {
   eventsAfterCut,
   type LegacyHead,

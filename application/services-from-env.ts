@@ -2,7 +2,7 @@ import { PoeDocumentStore } from "../infra/blob/poe-documents.ts";
 import { cosmosFromEnv, ensureContainers } from "../infra/cosmos/client.ts";
 import { accessFromEnv } from "./access.ts";
 import { clockFromEnv } from "./clock.ts";
-import { type AlertWebhook, buildServices, type Services } from "./services.ts";
+import { type AlertWebhook, buildServices, type Services } from "./composition.ts";
 
 /** Azure: Cosmos DB from COSMOS_ENDPOINT/COSMOS_KEY, Blob storage from STORAGE_CONNECTION_STRING (or identity). */
 export async function servicesFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<Services> {

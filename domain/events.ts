@@ -335,7 +335,9 @@ export const EVENT_TYPES: readonly EventType[] = EVENT_SCHEMAS.map((s) =>
 const TENANT_TYPES: ReadonlySet<string> = new Set(["tenant.profiled"]);
 const PARTNER_TYPES: ReadonlySet<string> = new Set(["skilling.certification.recorded"]);
 
-export type StreamKind = "pair" | "tenant" | "partner";
+/** The kinds of stream, by how many parts their id has (`partner`, `partner|tenant`, `partner|tenant|workload`). */
+export const STREAM_KINDS = ["partner", "tenant", "pair"] as const;
+export type StreamKind = (typeof STREAM_KINDS)[number];
 /**
  * The kind of stream an event belongs to. A void (`event.voided`) belongs to the stream its
  * attributes name, so pass the event itself for it; by type alone a void reads as a pair event.

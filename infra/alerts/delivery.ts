@@ -5,49 +5,28 @@
 // any other status fails at once. Alerts go out `concurrency` at a time, each attempt bounded by `timeoutMs`,
 // so a slow receiver never holds the others up, and every alert ends `delivered` or `failed` with its attempts
 // recorded — or stays `pending` only when the caller's `signal` stopped the run.
+
+import type {
+  AttemptEvent,
+  DeliveryAttempt,
+  DeliveryRecord,
+  OutboundAlert,
+  WebhookConfig,
+} from "../../application/ports/alert-delivery.ts";
 import { signWebhook } from "../../application/webhook-signature.ts";
-import type { DueAlert } from "../../domain/alert-schedule.ts";
-import type { CalendarDate } from "../../domain/dates.ts";
 import { teamsMessage } from "./teams-message.ts";
 
+// The port's types are application/'s; re-exported so existing imports keep working.
+export type {
+  AttemptEvent,
+  DeliveryAttempt,
+  DeliveryRecord,
+  DeliveryStatus,
+  OutboundAlert,
+  WebhookConfig,
+} from "../../application/ports/alert-delivery.ts";
+
 export const ALERT_EVENT_TYPE = "claim-window.alert";
-
-/** A raised alert with the pair it belongs to, as delivered. */
-export interface OutboundAlert extends DueAlert {
-  partnerId: string;
-  tenantId: string;
-  workload: string;
-  /** The day the timer raised it (the `today` given to dueAlerts). */
-  raisedOn?: CalendarDate;
-}
-
-export interface WebhookConfig {
-  url: string;
-  /** `whsec_<base64>` (Standard Webhooks); a raw string is used as UTF-8 key bytes (see webhookKey). */
-  secret: string;
-  format: "standard" | "teams";
-}
-
-export interface DeliveryAttempt {
-  /** When the attempt started (ISO 8601). */
-  at: string;
-  httpStatus?: number;
-  error?: string;
-  durationMs: number;
-}
-
-export type DeliveryStatus = "pending" | "delivered" | "failed";
-
-export interface DeliveryRecord {
-  /** The alert key (= webhook-id). */
-  key: string;
-  status: DeliveryStatus;
-  attempts: DeliveryAttempt[];
-  /** Why it failed (or why it is still pending), in a line. */
-  error?: string;
-  /** The last error thrown by `onAttempt`, which never stops a delivery. */
-  progressError?: string;
-}
 
 export interface BackoffOptions {
   /** Delay before the 2nd attempt, in ms. Default 1000. */
@@ -58,13 +37,6 @@ export interface BackoffOptions {
   maxMs?: number;
   /** Randomise each delay within [d/2, d] so retries of many alerts spread out. Default true. */
   jitter?: boolean;
-}
-
-export interface AttemptEvent {
-  alert: OutboundAlert;
-  /** A copy of the record after this attempt; `status` is final unless it is still "pending". */
-  record: DeliveryRecord;
-  attempt: DeliveryAttempt;
 }
 
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;

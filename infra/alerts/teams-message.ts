@@ -1,7 +1,7 @@
 // A claim-window alert as a Microsoft Teams message: an Adaptive Card inside a `message` with `attachments`,
 // the shape Teams incoming webhooks and Workflows ("Post to a channel when a webhook request is received")
 // accept. Adaptive Card 1.4: rendered by Teams desktop, web and mobile.
-import type { OutboundAlert } from "./delivery.ts";
+import type { OutboundAlert } from "../../application/ports/alert-delivery.ts";
 
 const WINDOW_LABELS: Record<OutboundAlert["code"], string> = {
   "claim-early": "Recommended claim window (30 days after the first eligible activity)",

@@ -24,7 +24,24 @@ import {
   TooLarge,
   UnacceptedType,
 } from "../../application/file-kind.ts";
+import {
+  DEFAULT_MAX_DOCUMENT_BYTES,
+  type DocumentMetadata,
+  type OpenedDocument,
+  type PoeDocumentStore as PoeDocumentStorePort,
+  type StoreDocument,
+  type StoredDocument,
+} from "../../application/ports/poe-documents.ts";
 import { azureCredential, isTokenCredential } from "../identity.ts";
+
+// The port's types are application/'s; re-exported so existing imports keep working.
+export {
+  DEFAULT_MAX_DOCUMENT_BYTES,
+  type DocumentMetadata,
+  type OpenedDocument,
+  type StoreDocument,
+  type StoredDocument,
+} from "../../application/ports/poe-documents.ts";
 
 /**
  * POE documents in a private Blob container, one blob per upload:
@@ -45,54 +62,10 @@ import { azureCredential, isTokenCredential } from "../identity.ts";
  */
 
 export const POE_CONTAINER = "poe-documents";
-export const DEFAULT_MAX_DOCUMENT_BYTES = 25 * 1024 * 1024;
 const DOCUMENT_ID = /^[0-9a-f]{32}$/;
 const PARTNER_ID = /^\d{1,20}$/;
 const TENANT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const WORKLOAD = /^[a-z0-9]+(?:-[a-z0-9]+){0,15}$/;
-
-export interface DocumentMetadata {
-  kind: string;
-  workloadsMentioned: readonly string[];
-  tenantIdOnDocument?: string | undefined;
-}
-
-export interface StoreDocument {
-  partnerId: string;
-  tenantId: string;
-  workload: string;
-  fileName: string;
-  declaredContentType?: string | undefined;
-  content: Readable | AsyncIterable<Uint8Array>;
-  /**
-   * May still be pending while the bytes stream (multipart fields can follow the file); it is awaited
-   * only before the commit, and a rejection discards the upload.
-   */
-  metadata: DocumentMetadata | PromiseLike<DocumentMetadata>;
-  maxBytes?: number;
-}
-
-export interface StoredDocument {
-  documentId: string;
-  sha256: string;
-  size: number;
-  contentType: string;
-  fileName: string;
-  blobName: string;
-  /**
-   * Always true: every committed upload is a blob of its own (identical bytes included; compare
-   * `sha256`). Kept for compatibility with callers that delete the blob only if the upload created it.
-   */
-  created: boolean;
-}
-
-export interface OpenedDocument {
-  stream: Readable;
-  contentType: string;
-  size: number;
-  sha256: string;
-  fileName: string;
-}
 
 /** Blob storage failed (not the document's fault): HTTP 503/500. Nothing was left behind if cleanup could run. */
 export class DocumentStorageFailed extends Error {
@@ -109,7 +82,7 @@ export interface PoeDocumentStoreOptions {
   concurrency?: number;
 }
 
-export class PoeDocumentStore {
+export class PoeDocumentStore implements PoeDocumentStorePort {
   readonly container: ContainerClient;
   private readonly blockBytes: number;
   private readonly concurrency: number;

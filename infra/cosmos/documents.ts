@@ -1,27 +1,14 @@
 import type { Container, ItemDefinition, PartitionKey, SqlParameter } from "@azure/cosmos";
+import {
+  type DocumentCollection as DocumentCollectionPort,
+  DocumentConflict,
+  type Page,
+  type Versioned,
+} from "../../application/ports/document-collection.ts";
 import { statusOf } from "./event-store.ts";
 
-/** A write lost a race: the id already exists (409 on create) or changed since it was read (412 on replace). */
-export class DocumentConflict extends Error {
-  override readonly name = "DocumentConflict";
-  constructor(
-    readonly id: string,
-    readonly status: 409 | 412,
-  ) {
-    super(status === 409 ? `document ${id} already exists` : `document ${id} changed since it was read`);
-  }
-}
-
-export interface Versioned<T> {
-  doc: T;
-  etag: string;
-}
-
-export interface Page<R> {
-  items: R[];
-  /** Pass back to get the next page; undefined on the last page. */
-  continuationToken: string | undefined;
-}
+// The port (and its conflict error) is application/'s; re-exported so existing imports keep working.
+export { DocumentConflict, type Page, type Versioned } from "../../application/ports/document-collection.ts";
 
 // Cosmos adds these to every stored document; callers get their own shape back, not the storage's.
 const SYSTEM_FIELDS = ["_rid", "_self", "_etag", "_attachments", "_ts", "_lsn"] as const;
@@ -33,7 +20,7 @@ export const byPartner = (doc: { partnerId: string }): PartitionKey => doc.partn
  * A thin, etag-checked collection for projection documents (pairs, alerts, scores). Every read and write names
  * its partition, so each is one request: the SDK never has to look up the container's partition key path.
  */
-export class DocumentCollection<T extends { id: string }> {
+export class DocumentCollection<T extends { id: string }> implements DocumentCollectionPort<T> {
   constructor(
     readonly container: Container,
     private readonly partitionKeyOf: (doc: T) => PartitionKey,

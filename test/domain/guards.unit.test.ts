@@ -116,7 +116,7 @@ describe("guards declared once, memo key derived from them", () => {
   });
 
   it("a machine with a guard written inline, outside the declaration, is caught", () => {
-    const inline = setup({}).createMachine({
+    const inline = setup({ guards: { sameClaim: () => true } }).createMachine({
       initial: "a",
       states: {
         a: { on: { "claim.submitted": { guard: () => true, target: "b" }, "verdict.requested": "b" } },

@@ -1,0 +1,79 @@
+// Dependency rules (docs/ARCHITECTURE.md): dependencies point inward. domain/ is pure; application/
+// owns its ports (application/ports/) and imports no adapter; functions/ only adapts triggers; no cycles.
+// Run by `npm run lint`; test/architecture/dependency-rules.unit.test.ts shows it failing on violations.
+
+// The composition root wires adapters into use cases, so it alone in application/ may import infra/.
+const COMPOSITION_ROOT = "^application/(composition|services-from-env)[.]ts$";
+// The local dev host plays the Functions runtime: it loads functions/ the way Azure does.
+const HOSTS = "^infra/devhost/";
+// Known exceptions, each to be removed (docs/ARCHITECTURE.md lists them).
+// claim-windows calls the webhook deliverer directly; it should receive it as a port (a function) from
+// the composition root. Left while that file is being edited by the claim-window work.
+const KNOWN_EXCEPTION_FROM = "^application/claim-windows[.]ts$";
+const KNOWN_EXCEPTION_TO = "^infra/alerts/delivery[.]ts$";
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: "domain-is-pure",
+      comment:
+        "domain/ imports only domain/, xstate and zod: no node:, no Azure SDK, no I/O, no outer layer.",
+      severity: "error",
+      from: { path: "^domain/" },
+      to: { pathNot: ["^domain/", "node_modules/(xstate|zod)/"] },
+    },
+    {
+      name: "application-imports-no-adapter",
+      comment: "application/ defines the ports it needs (application/ports/); infra/ implements them.",
+      severity: "error",
+      from: { path: "^application/", pathNot: [COMPOSITION_ROOT, KNOWN_EXCEPTION_FROM] },
+      to: { path: ["^infra/", "^functions/", "^board/", "^scripts/", "^bench/"] },
+    },
+    {
+      name: "application-known-exception",
+      comment: "The known exception may import the webhook deliverer, and nothing else of infra/.",
+      severity: "error",
+      from: { path: KNOWN_EXCEPTION_FROM },
+      to: { path: ["^infra/", "^functions/", "^board/"], pathNot: KNOWN_EXCEPTION_TO },
+    },
+    {
+      name: "application-imports-no-azure-sdk",
+      comment: "Azure SDKs belong to infra/ (storage, telemetry) and functions/ (triggers).",
+      severity: "error",
+      from: { path: "^application/", pathNot: COMPOSITION_ROOT },
+      to: { path: "node_modules/@azure/" },
+    },
+    {
+      name: "functions-only-adapt",
+      comment:
+        "A function file adapts a trigger to an application service: no storage SDK or Cosmos adapter.",
+      severity: "error",
+      from: { path: "^functions/" },
+      to: { path: ["node_modules/@azure/(cosmos|storage-blob)/", "^infra/cosmos/"] },
+    },
+    {
+      name: "infra-does-not-reach-functions",
+      comment: "Adapters never call the trigger layer (the dev host, which plays the runtime, may).",
+      severity: "error",
+      from: { path: "^infra/", pathNot: HOSTS },
+      to: { path: "^functions/" },
+    },
+    {
+      name: "no-cycles",
+      severity: "error",
+      from: { path: "^(domain|application|functions|infra)/" },
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    exclude: { path: "(^|/)(node_modules|dist)/" },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.json" },
+    enhancedResolveOptions: {
+      exportsFields: ["exports"],
+      conditionNames: ["import", "require", "node", "default"],
+    },
+  },
+};

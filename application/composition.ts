@@ -1,0 +1,119 @@
+// The composition root: the one module of application/ that wires infra/ adapters into the use
+// cases (declared in .dependency-cruiser.cjs). services.ts keeps the per-process registry.
+import type { deliverAlerts, WebhookConfig } from "../infra/alerts/delivery.ts";
+import type { PoeDocumentStore } from "../infra/blob/poe-documents.ts";
+import type { CosmosConnection, CosmosContainers } from "../infra/cosmos/client.ts";
+import { byPartner, DocumentCollection } from "../infra/cosmos/documents.ts";
+import { CosmosEventStore } from "../infra/cosmos/event-store.ts";
+import { CosmosRefusalLog } from "../infra/cosmos/refusal-log.ts";
+import { Access, type AccessConfig } from "./access.ts";
+import { AlertCalendar, type AlertDocument, ClaimWindows } from "./claim-windows.ts";
+import { EventRecorder } from "./event-recorder.ts";
+import { Ingestion } from "./ingestion.ts";
+import { PageTokens } from "./page-token.ts";
+import { PairQueries } from "./pair-queries.ts";
+import { PoeEvidence } from "./poe-evidence.ts";
+import type { ProjectionDocument } from "./projection.ts";
+import { Projections } from "./projections.ts";
+import { Projector } from "./projector.ts";
+import { type ScoreDocument, Scoring } from "./scoring.ts";
+import { SourceDeliveries } from "./sources/deliveries.ts";
+import { countIngestion, registerSecrets } from "./telemetry.ts";
+
+/** Everything the function handlers call, wired once per process (the composition root). */
+export interface Services {
+  access: Access;
+  ingestion: Ingestion;
+  /** CRM deliveries in their own formats (CONNECTORS.md), translated and ingested. */
+  sources: SourceDeliveries;
+  pairs: PairQueries;
+  projections: Projections;
+  projector: Projector;
+  /** The Solutions Partner for Security read model (container `scores`). */
+  scoring: Scoring;
+  cosmos: CosmosConnection;
+  containers: CosmosContainers;
+  documents?: PoeDocumentStore;
+  evidence?: PoeEvidence;
+  recorder: EventRecorder;
+  claimWindows: ClaimWindows;
+  alerts: DocumentCollection<AlertDocument>;
+  /** Seals the continuation tokens of GET /api/pairs and GET /api/alerts. */
+  pageTokens: PageTokens;
+  clock: () => Date;
+}
+
+export interface ServiceOptions {
+  cosmos: CosmosConnection;
+  containers: CosmosContainers;
+  access: AccessConfig;
+  documents?: PoeDocumentStore;
+  /** Days before a window closes at which to alert (default 30, 14, 7, 1). */
+  alertThresholds?: readonly number[];
+  /** Partners' outbound alert webhooks. */
+  alertWebhooks?: readonly AlertWebhook[];
+  alertDelivery?: Parameters<typeof deliverAlerts>[2];
+  clock?: () => Date;
+  /** TRACKER_PAGE_TOKEN_KEY; random per process when absent. */
+  pageTokenKey?: string;
+}
+
+export interface AlertWebhook extends WebhookConfig {
+  partnerId: string;
+}
+
+export function buildServices(options: ServiceOptions): Services {
+  // What this instance is configured with never reaches a log line.
+  registerSecrets([
+    ...options.access.sources.flatMap((s) => s.secrets),
+    ...options.access.apiKeys.map((k) => k.key),
+    ...(options.alertWebhooks ?? []).flatMap((w) => [w.secret, w.url]),
+    options.pageTokenKey,
+  ]);
+  const clock = options.clock ?? (() => new Date());
+  const store = new CosmosEventStore(options.containers.events);
+  const docs = new DocumentCollection<ProjectionDocument>(options.containers.pairs, byPartner);
+  const calendar = new AlertCalendar(options.alertThresholds);
+  const projections = new Projections(store, docs, calendar, clock);
+  const alerts = new DocumentCollection<AlertDocument>(options.containers.alerts, byPartner);
+  const webhooks = new Map((options.alertWebhooks ?? []).map((w) => [w.partnerId, w] as const));
+  const claimWindows = new ClaimWindows(
+    docs,
+    alerts,
+    calendar,
+    (p) => webhooks.get(p),
+    options.alertDelivery,
+  );
+  const recorder = new EventRecorder(projections);
+  const ingestion = countIngestion(new Ingestion(recorder));
+  const pageTokens = new PageTokens(options.pageTokenKey);
+  const scoring = new Scoring(
+    new DocumentCollection<ScoreDocument>(options.containers.scores, byPartner),
+    docs,
+    clock,
+  );
+  return {
+    access: new Access(options.access),
+    ingestion,
+    sources: new SourceDeliveries(
+      options.access.sources,
+      ingestion,
+      new CosmosRefusalLog(options.containers.refusals),
+      clock,
+    ),
+    recorder,
+    claimWindows,
+    alerts,
+    pairs: new PairQueries(docs, store, clock, pageTokens),
+    pageTokens,
+    projections,
+    projector: new Projector(projections, scoring),
+    scoring,
+    cosmos: options.cosmos,
+    containers: options.containers,
+    ...(options.documents
+      ? { documents: options.documents, evidence: new PoeEvidence(options.documents, docs, recorder, clock) }
+      : {}),
+    clock,
+  };
+}
