@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signWebhook } from "../../application/webhook-signature.ts";
 import type { LocalTracker } from "../../infra/devhost/local-tracker.ts";
-import { type EventCase, eventCase, FUZZ_SOURCE } from "./fuzz-cases.ts";
+import { type EventCase, eventCase, FUZZ_SOURCE, TENANT_POOL, WORKLOADS } from "./fuzz-cases.ts";
 import {
   API_KEY,
   deliver,
@@ -33,10 +33,12 @@ const UPLOAD_WORKLOAD = "purview-dlp";
 let tracker: LocalTracker;
 beforeAll(async () => {
   tracker = await startTracker();
-  // A pair to upload to, and some pairs for the list to page through.
+  // A pair to upload to, and the pairs valid fuzz events go to (the list pages through them).
   const seed = [
     { ...guidance("seed-0", UPLOAD_TENANT), workload: UPLOAD_WORKLOAD },
-    ...Array.from({ length: 199 }, (_, i) => guidance(`seed-${i + 1}`, randomUUID())),
+    ...TENANT_POOL.flatMap((tenant) =>
+      WORKLOADS.map((workload) => ({ ...guidance(`seed-${tenant}-${workload}`, tenant), workload })),
+    ),
   ];
   const answer = await deliver(tracker.url, JSON.stringify(seed), {
     contentType: "application/cloudevents-batch+json",
