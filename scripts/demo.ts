@@ -75,7 +75,7 @@ for (const [i, row] of rows.entries()) {
   if (i === 0) console.log(widths.map((w) => "-".repeat(w)).join("  "));
 }
 if (dataDate) {
-  const base = process.env.TRACKER_URL ?? "http://127.0.0.1:7071";
+  const base = client.options.url;
   console.log(`
 Open the partner board at the date this data was written for (enter the API key when asked):
   ${base}/api/board/?asOf=${dataDate}
