@@ -341,6 +341,26 @@ describe("log lines: correlated on ingest, change feed and timer, and never a se
     expect(counters.total("alerts.raised", { partnerId: tracker.partnerId })).toBe(raised.length);
   });
 
+  it("redelivers a change-feed batch without changing anything (at least once, idempotent)", async () => {
+    await tracker.drainChangeFeed();
+    const feed = definitions().find((d) => d.kind === "cosmosChangeFeed")!;
+    const { resources: documents } = await base.containers.events.items
+      .query({
+        query: "SELECT * FROM c WHERE STARTSWITH(c.streamId, @p)",
+        parameters: [{ name: "@p", value: tracker.partnerId }],
+      })
+      .fetchAll();
+    expect(documents.length).toBeGreaterThan(0);
+    const heads = async () =>
+      (await base.containers.pairs.items.query("SELECT c.id, c._etag FROM c").fetchAll()).resources;
+    const before = await heads();
+    if (feed.kind === "cosmosChangeFeed") {
+      await feed.handler(documents, context(feed)); // the same batch, delivered again
+      await feed.handler([...documents].reverse(), context(feed)); // and out of order
+    }
+    expect(await heads()).toEqual(before); // no head was rewritten
+  });
+
   it("never writes a configured secret, a signature or an API key", async () => {
     // A failure whose message carries the secrets, as a careless error might.
     const leaky = {

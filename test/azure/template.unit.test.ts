@@ -65,6 +65,15 @@ describe("the deployment template against the code", () => {
       .map(([name, where]) => `${name} (read in ${where.join(", ")})`);
     expect(missing, "settings the code reads but the template does not define").toEqual([]);
     for (const name of Object.keys(LOCAL_ONLY)) expect(settings.has(name), name).toBe(false);
+    // And nothing stray: each setting is read by the code or by the platform.
+    const platform = [
+      "AzureWebJobsStorage__accountName",
+      "AzureWebJobsStorage__credential",
+      "AzureWebJobsStorage__clientId",
+      "OTEL_SERVICE_NAME", // the OpenTelemetry SDK's resource (cloud role name in Application Insights)
+    ];
+    const stray = [...settings.keys()].filter((name) => !reads.has(name) && !platform.includes(name));
+    expect(stray, "settings nothing reads").toEqual([]);
   });
 
   it("defines what the platform reads: identity-based host storage, trigger connection and telemetry", () => {
