@@ -9,6 +9,7 @@ const benches: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   board: () => import("./board.bench.ts"),
   storage: () => import("./storage.bench.ts"),
   durability: () => import("./durability.bench.ts"),
+  reconcile: () => import("./reconcile.bench.ts"),
 };
 
 const wanted = process.argv.slice(2).filter((a) => a !== "--");

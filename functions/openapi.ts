@@ -250,6 +250,41 @@ export function openApiDocument(): unknown {
           },
         },
       },
+      "/reconciliation": {
+        get: {
+          summary:
+            "Expected (the rules) versus reported (Partner Center's exports) per pair and month, with the reason for each gap and totals by reason; format=csv answers the evidence for a Microsoft contact",
+          security: [{ apiKey: [] }],
+          parameters: [
+            ...["from", "to"].map((name) => ({
+              name,
+              in: "query",
+              required: false,
+              schema: { type: "string", pattern: "^\\d{4}-(0[1-9]|1[0-2])$" },
+            })),
+            { name: "format", in: "query", required: false, schema: { enum: ["json", "csv"] } },
+          ],
+          responses: {
+            200: { description: "Lines per pair and month, totals by reason (JSON), or text/csv" },
+            ...problems([400, 401]),
+          },
+        },
+      },
+      "/reconciliation/imports": {
+        post: {
+          summary:
+            "Import a Partner Center export (Earnings – Default, Ineligible revenue usage, or customer claims), streamed row by row: good rows stored once, bad rows and unplaced rows listed by line",
+          security: [{ apiKey: [] }],
+          parameters: [{ name: "fileName", in: "query", required: false, schema: { type: "string" } }],
+          requestBody: { required: true, content: { "text/csv": { schema: { type: "string" } } } },
+          responses: {
+            200: {
+              description: "Rows read, events stored and already stored, bad and unplaced rows by line",
+            },
+            ...problems([400, 401, 413, 415]),
+          },
+        },
+      },
       "/board/{path}": {
         get: {
           summary: "The partner board's static assets (anonymous; its data comes from this API with the key)",

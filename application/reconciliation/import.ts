@@ -17,7 +17,8 @@ import {
 
 /** At most this many problems and unplaced rows are listed (the counts stay exact). */
 export const LISTED_MAX = 1000;
-const IN_FLIGHT = 4;
+// Two batches in flight: one storing while the next is parsed; a batch of 500 rows for 500 pairs is already 500 appends at once.
+const IN_FLIGHT = 2;
 
 export interface ImportProgress {
   rows: number;
