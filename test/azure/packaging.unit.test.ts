@@ -2,7 +2,7 @@
 // production code imports must be there, and nothing there should be dead weight. `npm run package`
 // proves the same end to end (build, install, load every function in plain Node) in a temporary folder.
 import { readdirSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { definitions } from "../../functions/index.ts";
 import { packageImports, productionSources, read, root } from "./source-scan.ts";
@@ -39,6 +39,15 @@ describe("the deployed package", () => {
     ]) {
       expect(manifest.dependencies, dev).not.toHaveProperty(dev);
       expect(imports.has(dev), `${dev} imported by production code`).toBe(false);
+    }
+  });
+
+  it("never reaches the dev host or the emulators from production code", () => {
+    for (const { path, text } of productionSources()) {
+      for (const m of text.matchAll(/from\s+["'](\.[^"']+)["']|import\(\s*["'](\.[^"']+)["']\s*\)/g)) {
+        const target = join(dirname(path), m[1] ?? m[2]!);
+        expect(target, `${path} imports ${m[1] ?? m[2]}`).not.toMatch(/^infra\/(devhost|emulators)\//);
+      }
     }
   });
 
