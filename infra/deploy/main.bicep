@@ -20,9 +20,10 @@ param principalId string = ''
 @description('Cosmos DB capacity: serverless (pay per request unit, the default) or provisioned autoscale shared by the containers.')
 param cosmosCapacity string = 'serverless'
 
-@minValue(1000)
-@description('Autoscale only: the most RU/s the database may scale to (it scales down to a tenth).')
-param cosmosAutoscaleMaxThroughput int = 1000
+// A string: azd substitutes parameters as text into main.parameters.json.
+@description('Autoscale only: the most RU/s the database may scale to (1000 or more; it scales down to a tenth).')
+param cosmosAutoscaleMaxThroughput string = '1000'
+
 
 @description('NCRONTAB schedule of the claimWindows timer (UTC).')
 param claimWindowsSchedule string = '0 0 6 * * *'
@@ -48,7 +49,7 @@ module resources 'resources.bicep' = {
     resourceToken: resourceToken
     principalId: principalId
     cosmosCapacity: cosmosCapacity
-    cosmosAutoscaleMaxThroughput: cosmosAutoscaleMaxThroughput
+    cosmosAutoscaleMaxThroughput: max(int(cosmosAutoscaleMaxThroughput), 1000)
     claimWindowsSchedule: claimWindowsSchedule
     claimWindowThresholds: claimWindowThresholds
   }
