@@ -374,7 +374,9 @@ describe("dev host HTTP", () => {
     } as RequestInit);
     await expect(upload).rejects.toThrow();
     const deadline = Date.now() + 5000;
-    while (!logs.some((l) => l.text.includes("[toyUpload")) && Date.now() < deadline) await sleep(20);
+    // Every request now logs a line when it ends: wait for the failure's own line.
+    while (!logs.some((l) => l.level === "error" && l.text.includes("[toyUpload")) && Date.now() < deadline)
+      await sleep(20);
     expect(logs.some((l) => l.level === "error" && l.text.includes("[toyUpload"))).toBe(true);
     expect((await fetch(`${api}/pairs/t/w/documents/d`)).status).toBe(200);
   });
