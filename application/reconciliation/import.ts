@@ -4,7 +4,7 @@
 // file's size). Re-importing a file, or a re-download of it, stores nothing twice.
 import { Readable } from "node:stream";
 import { parse } from "csv-parse";
-import { validateEvent } from "../../domain/events.ts";
+import { streamIdOf, validateEvent } from "../../domain/events.ts";
 import { type Ingestion, MAX_BATCH } from "../ingestion.ts";
 import {
   type ReportKind,
@@ -19,6 +19,9 @@ import {
 export const LISTED_MAX = 1000;
 // Two batches in flight: one storing while the next is parsed; a batch of 500 rows for 500 pairs is already 500 appends at once.
 const IN_FLIGHT = 2;
+// Rows of many customers (an export ordered by date) make one append each: at most this many appends
+// per batch, so an import never opens thousands of requests at once.
+const MAX_STREAMS = 100;
 
 export interface ImportProgress {
   rows: number;
@@ -89,12 +92,14 @@ export async function importExport(
   });
 
   let batch: Parameters<Ingestion["ingest"]>[0][] = [];
+  const streams = new Set<string>();
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
   const flush = async () => {
     if (batch.length === 0) return;
     const events = batch;
     batch = [];
+    streams.clear();
     const p = ingestion.ingest(events, options.partnerId).then(
       (outcome) => {
         if (outcome.kind !== "accepted") throw new Error(`checked rows refused: ${JSON.stringify(outcome)}`);
@@ -146,7 +151,8 @@ export async function importExport(
           if (outcome.tpid) ctx.tpids.set(outcome.tpid.tpid, outcome.tpid.tenantId);
           result.events += outcome.events.length;
           batch.push(...outcome.events);
-          if (batch.length >= MAX_BATCH) await flush();
+          for (const e of outcome.events) streams.add(streamIdOf(e));
+          if (batch.length >= MAX_BATCH || streams.size >= MAX_STREAMS) await flush();
         }
       }
       if (result.rows % every === 0)

@@ -8,6 +8,7 @@ import { DeadlinesView } from "./views/deadlines.tsx";
 import { DesignationView } from "./views/designation.tsx";
 import { ImportView } from "./views/import.tsx";
 import { PairView } from "./views/pair.tsx";
+import { ReconciliationView } from "./views/reconciliation.tsx";
 import { RecordView } from "./views/record.tsx";
 
 const VIEWS = [
@@ -16,6 +17,7 @@ const VIEWS = [
   ["#/designation", "Designation"],
   ["#/record", "Record by hand"],
   ["#/import", "Import"],
+  ["#/reconciliation", "Reconciliation"],
 ] as const;
 
 const useHash = () => {
@@ -89,6 +91,7 @@ function App() {
   else if (route[0] === "designation") view = <DesignationView asOf={asOf} />;
   else if (route[0] === "record") view = <RecordView />;
   else if (route[0] === "import") view = <ImportView />;
+  else if (route[0] === "reconciliation") view = <ReconciliationView />;
   const current = `#/${route[0] ?? ""}`;
   return (
     <>
