@@ -198,7 +198,7 @@ class BatchBuilder {
       grown.set(this.bytes.subarray(0, this.length));
       this.bytes = grown;
     }
-    this.bytes.set(source.subarray(start, end), this.length);
+    source.copy(this.bytes, this.length, start, end); // no view object per line
     this.length += size;
     this.bytes[this.length - 1] = LF;
     this.lineNumbers.push(lineNumber);
