@@ -3,7 +3,9 @@
 // gap, as JSON and as the CSV for the Microsoft contact. Real HTTP against the dev host, Cosmos through
 // @azure/cosmos against the emulator; the clock is the test's.
 import { parse } from "csv-parse/sync";
+import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildBoard } from "../../board/build.ts";
 import { type LocalTracker, startLocalTracker } from "../../infra/devhost/local-tracker.ts";
 import { type Answer, TrackerClient } from "../../scripts/tracker-client.ts";
 import { crmEvents, EXPECTED, EXPECTED_UNITS, fixture, PARTNER, T, W } from "./scenario.ts";
@@ -141,4 +143,35 @@ describe("GET /api/reconciliation", () => {
     ]);
     expect((await get("?from=2025-01", "nope")).status).toBe(401);
   });
+});
+
+describe("the board's Reconciliation view", () => {
+  it("shows totals by reason and each gap, in a real browser", async () => {
+    await buildBoard({ quiet: true });
+    const browser = await chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
+    });
+    try {
+      const page = await browser.newPage({ bypassCSP: true });
+      await page.goto(`${tracker.url}/api/board/`);
+      await page.getByLabel("API key").fill("partner-key");
+      await page.getByRole("button", { name: "Open the board" }).click();
+      await page.getByRole("link", { name: "Reconciliation" }).click();
+      await page.getByLabel("From").fill("2025-01");
+      await page.getByLabel("To").fill("2025-12");
+      const missing = page.getByRole("row", { name: /^Missing payout/ });
+      await missing.waitFor();
+      expect(await missing.locator("td").allTextContents()).toEqual(["11", "1030", "0"]);
+      const gcc = page
+        .getByRole("row")
+        .filter({ hasText: "Contoso County (GCC)" })
+        .filter({ hasText: "2025-07" });
+      await expect(gcc.textContent()).resolves.toMatch(/Missing payout/);
+      const students = page.getByRole("row", { name: /^Students inflate/ });
+      expect(await students.locator("td").first().textContent()).toBe("12");
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
 });
