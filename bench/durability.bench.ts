@@ -11,7 +11,7 @@
 //    same run, clients in their own process. Prints events/s and the ratio on/off.
 import { readFileSync, statSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { availableParallelism, tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { startLocalTracker } from "../infra/devhost/local-tracker.ts";
 import { TrackerClient } from "../scripts/tracker-client.ts";
@@ -152,7 +152,7 @@ async function ingestCost(): Promise<void> {
 
 export async function run(): Promise<void> {
   console.log(
-    `  ${availableParallelism()} CPUs; ${fmt(EVENTS)} events for the restart, ${fmt(POSTS_PER_RUN)} posts per ingest run`,
+    `  ${availableParallelism()} CPUs, load average ${loadavg()[0]!.toFixed(1)}; ${fmt(EVENTS)} events for the restart, ${fmt(POSTS_PER_RUN)} posts per ingest run`,
   );
   // BENCH_DURABILITY_PART=ingest or restart runs one half.
   const part = process.env.BENCH_DURABILITY_PART;
