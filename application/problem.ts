@@ -1,5 +1,4 @@
 // RFC 9457 problem documents: every error the API answers is one of these, with a stable `type`.
-import type { HttpResponseInit } from "@azure/functions";
 import { jsonPath } from "../domain/events.ts";
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
@@ -42,12 +41,19 @@ export interface ProblemInit {
   [extension: string]: unknown;
 }
 
+/** The HTTP answer a problem becomes; structurally an Azure Functions `HttpResponseInit`. */
+export interface ProblemResponse {
+  status: number;
+  headers: Record<string, string>;
+  jsonBody: Record<string, unknown>;
+}
+
 export interface ProblemOptions {
   /** Response headers besides content-type, e.g. `allow` on a 405 or `retry-after` on a 503. */
   headers?: Record<string, string>;
 }
 
-export function problem(init: ProblemInit, options: ProblemOptions = {}): HttpResponseInit {
+export function problem(init: ProblemInit, options: ProblemOptions = {}): ProblemResponse {
   // Drop absent optional members so the document carries no `"detail": null` noise.
   const body: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(init)) {
@@ -65,7 +71,7 @@ export function problemOf(
   kind: ProblemKind,
   fields: Omit<ProblemInit, "status" | "type" | "title"> & { title?: string } = {},
   options: ProblemOptions = {},
-): HttpResponseInit {
+): ProblemResponse {
   const { status, title } = problemKinds[kind];
   return problem({ ...fields, status, type: problemType(kind), title: fields.title ?? title }, options);
 }

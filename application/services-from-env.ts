@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { PoeDocumentStore } from "../infra/blob/poe-documents.ts";
 import { cosmosFromEnv, ensureContainers } from "../infra/cosmos/client.ts";
 import { accessFromEnv } from "./access.ts";
@@ -30,11 +31,35 @@ export async function servicesFromEnv(env: NodeJS.ProcessEnv = process.env): Pro
  */
 export function alertsFromEnv(env: NodeJS.ProcessEnv = process.env) {
   const thresholds = env.CLAIM_WINDOW_THRESHOLDS?.split(",").map((t) => Number(t.trim()));
-  const webhooks = env.TRACKER_ALERT_WEBHOOKS
-    ? (JSON.parse(env.TRACKER_ALERT_WEBHOOKS) as AlertWebhook[])
-    : undefined;
+  const webhooks = env.TRACKER_ALERT_WEBHOOKS ? alertWebhooksOf(env.TRACKER_ALERT_WEBHOOKS) : undefined;
   return {
     ...(thresholds ? { alertThresholds: thresholds } : {}),
     ...(webhooks ? { alertWebhooks: webhooks } : {}),
   };
+}
+
+const AlertWebhooks = z.array(
+  z.object({
+    partnerId: z.string().min(1),
+    url: z.url(),
+    secret: z.string().min(1),
+    format: z.enum(["standard", "teams"]).default("standard"),
+  }),
+);
+
+/** TRACKER_ALERT_WEBHOOKS, checked: a wrong setting stops the start with the field named, not a later send. */
+function alertWebhooksOf(text: string): AlertWebhook[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Error("TRACKER_ALERT_WEBHOOKS is not JSON");
+  }
+  const parsed = AlertWebhooks.safeParse(json);
+  if (!parsed.success) {
+    // Name the field, never echo the value: it may hold a secret.
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`TRACKER_ALERT_WEBHOOKS[${issue.path.join(".")}]: ${issue.message}`);
+  }
+  return parsed.data;
 }

@@ -19,6 +19,7 @@ import { type PairUsage, pairUsage } from "./usage.ts";
 import { recentWork } from "./work-recency.ts";
 
 export { engagementEnd, engagementStart, POE_RULES, poeMissing, poeRecommended } from "./poe-check.ts";
+export { ELIGIBILITIES } from "./reasons.ts";
 export type {
   Advice,
   ClaimReview,
@@ -32,22 +33,28 @@ export type {
 
 // The outbound contract (contract/STATE.md), derived from a folded snapshot at an instant.
 
-export type Stage = "none" | "presales" | "deployment" | "adoption" | "managed-services";
-export type ClaimStatus =
-  | "unclaimed"
-  | "submitted"
-  | "info-requested"
-  | "resubmitted"
-  | "approved"
-  | "rejected"
-  | "declined"
-  | "disassociated";
-export type WindowCode =
-  | "claim-early"
-  | "program-year-end"
-  | "acknowledgement-expiry"
-  | "info-request-response"
-  | "engagement-recency";
+// Each closed set of values is declared once here; zod, OpenAPI and handlers take it from these lists.
+export const STAGE_VALUES = ["none", "presales", "deployment", "adoption", "managed-services"] as const;
+export type Stage = (typeof STAGE_VALUES)[number];
+export const CLAIM_STATUSES = [
+  "unclaimed",
+  "submitted",
+  "info-requested",
+  "resubmitted",
+  "approved",
+  "rejected",
+  "declined",
+  "disassociated",
+] as const;
+export type ClaimStatus = (typeof CLAIM_STATUSES)[number];
+export const WINDOW_CODES = [
+  "claim-early",
+  "program-year-end",
+  "acknowledgement-expiry",
+  "info-request-response",
+  "engagement-recency",
+] as const;
+export type WindowCode = (typeof WINDOW_CODES)[number];
 
 export interface ClaimWindow {
   code: WindowCode;

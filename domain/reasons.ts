@@ -7,7 +7,8 @@ import { recentWork } from "./work-recency.ts";
 // Why a pair is (or is not) claimable: STATE.md's reason codes, each with a message saying what was
 // seen, what the rule needs and what to do, and the facts it was judged on.
 
-export type Eligibility = "usage-incentive" | "usage-recognition" | "not-claimable" | "excluded";
+export const ELIGIBILITIES = ["usage-incentive", "usage-recognition", "not-claimable", "excluded"] as const;
+export type Eligibility = (typeof ELIGIBILITIES)[number];
 
 export interface Reason {
   code: string;

@@ -1,8 +1,7 @@
 // The claimWindows timer (NCRONTAB, daily at 06:00 UTC unless CLAIM_WINDOWS_SCHEDULE says otherwise)
 // and GET /api/alerts, the alerts it raised, newest first.
 import type { HttpRequest, HttpResponseInit, InvocationContext, Timer } from "@azure/functions";
-import { z } from "zod";
-import type { AlertDocument } from "../application/claim-windows.ts";
+import { AlertQuery, alertPage } from "../application/alert-queries.ts";
 import { PAGE_TOKEN_ERROR, PageTokenInvalid } from "../application/page-token.ts";
 import { problemOf } from "../application/problem.ts";
 import { services } from "../application/services.ts";
@@ -30,24 +29,6 @@ export async function claimWindowsTimer(_timer: Timer, context: InvocationContex
   );
 }
 
-const AlertQuery = z.object({
-  since: z.iso.datetime({ offset: true }).optional(),
-  windowCode: z
-    .enum([
-      "claim-early",
-      "program-year-end",
-      "acknowledgement-expiry",
-      "info-request-response",
-      "engagement-recency",
-    ])
-    .optional(),
-  tenantId: z.guid().optional(),
-  workload: z.string().optional(),
-  deliveryStatus: z.enum(["pending", "delivered", "failed", "not-configured"]).optional(),
-  limit: z.coerce.number().int().min(1).max(200).optional(),
-  continuationToken: z.string().optional(),
-});
-
 export async function listAlerts(request: HttpRequest): Promise<HttpResponseInit> {
   const caller = await readerPartner(request);
   if ("response" in caller) return caller.response;
@@ -56,18 +37,6 @@ export async function listAlerts(request: HttpRequest): Promise<HttpResponseInit
     return problemOf("invalid-request", { errors: queryErrors(query.error) });
   }
   const q = query.data;
-  const where = ["c.partnerId = @partnerId"];
-  const params = [{ name: "@partnerId", value: caller.partnerId }];
-  const filter = (clause: string, name: string, value: string | undefined) => {
-    if (value === undefined) return;
-    where.push(clause);
-    params.push({ name, value });
-  };
-  filter("c.raisedAt >= @since", "@since", q.since && new Date(q.since).toISOString());
-  filter("c.code = @code", "@code", q.windowCode);
-  filter("c.tenantId = @tenantId", "@tenantId", q.tenantId?.toLowerCase());
-  filter("c.workload = @workload", "@workload", q.workload);
-  filter("c.delivery.status = @status", "@status", q.deliveryStatus);
   const { alerts, pageTokens } = await services();
   // The store's continuation travels sealed: opaque to the client, refused when altered or reused
   // for another partner or filter.
@@ -83,18 +52,13 @@ export async function listAlerts(request: HttpRequest): Promise<HttpResponseInit
       throw error;
     }
   }
-  const sql = `SELECT * FROM c WHERE ${where.join(" AND ")} ORDER BY c.raisedAt DESC`;
-  const items: AlertDocument[] = [];
-  let next = storeToken;
-  // Keep asking until the page is full: a short page never hides alerts further on.
-  do {
-    const page = await alerts.query(caller.partnerId, sql, params, {
-      maxItemCount: (limit ?? 100) - items.length,
-      ...(next ? { continuationToken: next } : {}),
-    });
-    items.push(...page.items);
-    next = page.continuationToken;
-  } while (next && items.length < (limit ?? 100));
+  const { items, continuationToken: next } = await alertPage(
+    alerts,
+    caller.partnerId,
+    filters,
+    limit ?? 100,
+    storeToken,
+  );
   return json(200, { items, ...(next ? { continuationToken: pageTokens.seal(scope, { c: next }) } : {}) });
 }
 

@@ -1,6 +1,7 @@
 // GET /api/openapi.json: the OpenAPI 3.1 document, generated from the zod schemas that validate input.
 import type { HttpResponseInit } from "@azure/functions";
 import { z } from "zod";
+import { AlertQuery } from "../application/alert-queries.ts";
 import { EVENT_SCHEMAS, POE_DOCUMENT_KINDS } from "../domain/events.ts";
 import { json } from "./http.ts";
 import { pairStateSchemas } from "./pair-state-openapi.ts";
@@ -9,6 +10,10 @@ import { defineHttp } from "./registry.ts";
 import { sourcePaths, sourceSchemas } from "./sources-openapi.ts";
 
 let cached: unknown;
+// The alert filters' schemas come from the zod schema the handler validates with (one declaration).
+const ALERT_QUERY = { properties: {}, ...z.toJSONSchema(AlertQuery, { io: "input" }) } as {
+  properties: Record<string, unknown>;
+};
 
 export function openApiDocument(): unknown {
   if (cached) return cached;
@@ -198,7 +203,7 @@ export function openApiDocument(): unknown {
             name,
             in: "query",
             required: false,
-            schema: { type: "string" },
+            schema: ALERT_QUERY.properties[name] ?? { type: "string" },
           })),
           responses: { 200: { description: "A page of alerts" }, ...problems([400, 401]) },
         },

@@ -1,6 +1,8 @@
 // OpenAPI schemas of the pair state (contract/STATE.md plus the fields docs/DECISIONS.md adds). The
 // contract's fields keep their names; issue 13 added messages, facts, history, rounds and advice.
 
+import { ELIGIBILITIES } from "../domain/pair-state.ts";
+
 const ruleId = { type: ["string", "null"], description: "A RULES.md id, e.g. POE-2", examples: ["POE-2"] };
 const date = { type: "string", format: "date" };
 const facts = {
@@ -43,7 +45,7 @@ export function pairStateSchemas(): Record<string, unknown> {
       properties: {
         eligibility: {
           type: "string",
-          enum: ["usage-incentive", "usage-recognition", "not-claimable", "excluded"],
+          enum: [...ELIGIBILITIES],
         },
         from: date,
         until: { ...date, description: "Last day; absent for the period in force at asOf" },

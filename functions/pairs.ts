@@ -5,6 +5,7 @@ import { PAGE_TOKEN_ERROR, PageTokenInvalid } from "../application/page-token.ts
 import { problemOf } from "../application/problem.ts";
 import { services } from "../application/services.ts";
 import { whenSchema } from "../domain/instants.ts";
+import { CLAIM_STATUSES, ELIGIBILITIES, STAGE_VALUES } from "../domain/pair-state.ts";
 import { json, notFound, queryErrors, readerPartner } from "./http.ts";
 import { defineHttp } from "./registry.ts";
 import { asOfParam, routeParams } from "./route-params.ts";
@@ -13,20 +14,9 @@ import { asOfParam, routeParams } from "./route-params.ts";
 const instant = whenSchema;
 
 export const PairListQuery = z.object({
-  stage: z.enum(["none", "presales", "deployment", "adoption", "managed-services"]).optional(),
-  eligibility: z.enum(["usage-incentive", "usage-recognition", "not-claimable", "excluded"]).optional(),
-  status: z
-    .enum([
-      "unclaimed",
-      "submitted",
-      "info-requested",
-      "resubmitted",
-      "approved",
-      "rejected",
-      "declined",
-      "disassociated",
-    ])
-    .optional(),
+  stage: z.enum(STAGE_VALUES).optional(),
+  eligibility: z.enum(ELIGIBILITIES).optional(),
+  status: z.enum(CLAIM_STATUSES).optional(),
   claimableNow: z.enum(["true", "false"]).optional(),
   windowWithinDays: z.coerce.number().int().min(0).max(3660).optional(),
   /** Part of the customer's name or of the tenant id, any case. */

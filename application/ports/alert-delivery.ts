@@ -27,7 +27,8 @@ export interface DeliveryAttempt {
   durationMs: number;
 }
 
-export type DeliveryStatus = "pending" | "delivered" | "failed";
+export const DELIVERY_STATUSES = ["pending", "delivered", "failed"] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export interface DeliveryRecord {
   /** The alert key (= webhook-id). */
