@@ -91,3 +91,45 @@ describe("the idempotency key over HTTP", () => {
     expect(await storedIds(tenant)).toHaveLength(60);
   });
 });
+
+describe("group commit over HTTP", () => {
+  it("a delivery the store refuses fails alone; the others posted to the same pair at that moment are stored and answered 201", async () => {
+    const tenant = randomUUID();
+    // The fault (the store refusing one append, e.g. an item over its size limit) is injected at the
+    // storage client: a valid event the store cannot take is not something a request can cause any more.
+    const store = tracker.services.projections.store;
+    const append = store.append.bind(store);
+    const refusedGroups: number[] = [];
+    let hold = false;
+    store.append = async (streamId, events, expected) => {
+      // The burst's first append waits a moment, so the posts behind it queue into one group.
+      if (hold) {
+        hold = false;
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      if (events.some((e) => e.id === "refused")) {
+        refusedGroups.push(events.length);
+        throw Object.assign(new Error("Request size is too large"), { code: 413 });
+      }
+      return append(streamId, events, expected);
+    };
+    try {
+      expect((await client.post(guidance(tenant, "crm://group", "first"))).status).toBe(201);
+      hold = true;
+      const posts = Array.from({ length: 40 }, (_, i) =>
+        client.post(guidance(tenant, "crm://group", i === 17 ? "refused" : `e${i}`, 1 + (i % 28))),
+      );
+      const answers = await Promise.all(posts);
+      expect(answers[17]!.status).toBeGreaterThanOrEqual(500);
+      expect(answers.filter((a, i) => i !== 17 && a.status === 201)).toHaveLength(39);
+      const stored = (await storedIds(tenant)).map(([, id]) => id);
+      expect(stored).toHaveLength(40);
+      expect(stored).not.toContain("refused");
+      // It was refused inside a group first, then alone.
+      expect(refusedGroups.some((n) => n > 1)).toBe(true);
+      expect(refusedGroups.at(-1)).toBe(1);
+    } finally {
+      store.append = append;
+    }
+  });
+});
