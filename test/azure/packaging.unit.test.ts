@@ -58,6 +58,10 @@ describe("the deployed package", () => {
 
   it("registers every function file through the entry point package.json names", () => {
     expect(manifest.main).toBe("dist/functions/index.js");
+    const build = JSON.parse(read("tsconfig.build.json")) as {
+      compilerOptions: { outDir: string; rootDir: string };
+    };
+    expect(build.compilerOptions).toMatchObject({ outDir: "dist", rootDir: "." }); // functions/index.ts → main
     const index = read("functions/index.ts");
     const defining = readdirSync(join(root, "functions")).filter(
       (file) =>

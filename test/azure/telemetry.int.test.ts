@@ -20,6 +20,7 @@ const { HttpRequest, InvocationContext } = azureFunctions;
 
 interface Envelope {
   name: string;
+  tags?: Record<string, string>;
   data: { baseType: string; baseData: { name?: string; metrics?: { name: string; value: number }[] } };
 }
 
@@ -112,6 +113,11 @@ describe("telemetry export", () => {
       names.some((n) => /^RemoteDependencyData cosmos create docs/.test(n)),
       names.join("; "),
     ).toBe(true);
+    // The Cosmos call is a dependency of that request: one operation.
+    const request = envelopes.find((e) => e.data.baseData.name === "POST toyTelemetry");
+    const create = envelopes.find((e) => /^cosmos create docs/.test(e.data.baseData.name ?? ""));
+    expect(create?.tags?.["ai.operation.id"]).toBeDefined();
+    expect(create?.tags?.["ai.operation.id"]).toBe(request?.tags?.["ai.operation.id"]);
     const metrics = envelopes.flatMap((e) => e.data.baseData.metrics ?? []);
     expect(metrics.find((m) => m.name === "tracker.events.accepted")?.value).toBe(2);
   });
