@@ -59,16 +59,30 @@ export async function postReconciliationImport(request: HttpRequest): Promise<Ht
     return problemOf("invalid-request", { errors: [{ path: "$", message: "the body is empty" }] });
   const { ingestion, projections } = await services();
   let size = 0;
+  let tooLarge = false;
   const body = Readable.fromWeb(request.body as import("node:stream/web").ReadableStream<Uint8Array>);
   body.on("data", (c: Buffer) => {
     size += c.byteLength;
-    if (size > MAX_IMPORT_BYTES) body.destroy(new Error("the export is larger than 256 MiB"));
+    if (size > MAX_IMPORT_BYTES && !tooLarge) {
+      tooLarge = true;
+      body.destroy(new Error("the export is larger than 256 MiB"));
+    }
   });
-  const result = await importExport(ingestion, body, {
-    partnerId: caller.partnerId,
-    fileName,
-    knownTpids: () => tpidsOf(projections, caller.partnerId),
-  });
+  let result: Awaited<ReturnType<typeof importExport>>;
+  try {
+    result = await importExport(ingestion, body, {
+      partnerId: caller.partnerId,
+      fileName,
+      knownTpids: () => tpidsOf(projections, caller.partnerId),
+    });
+  } catch (error) {
+    // What was stored before the cut stays stored (idempotent): sending the file again completes it.
+    if (tooLarge)
+      return problemOf("payload-too-large", {
+        detail: "An export sent over HTTP is at most 256 MiB; use npm run reconcile for larger files.",
+      });
+    throw error;
+  }
   if (result.report === null || (result.rows === 0 && result.badRows > 0))
     return problemOf("invalid-request", {
       detail: "Not a Partner Center export the tracker reads; nothing was stored.",
