@@ -6,12 +6,6 @@
 const COMPOSITION_ROOT = "^application/(composition|services-from-env)[.]ts$";
 // The local dev host plays the Functions runtime: it loads functions/ the way Azure does.
 const HOSTS = "^infra/devhost/";
-// Known exceptions, each to be removed (docs/ARCHITECTURE.md lists them).
-// claim-windows calls the webhook deliverer directly; it should receive it as a port (a function) from
-// the composition root. Left while that file is being edited by the claim-window work.
-const KNOWN_EXCEPTION_FROM = "^application/claim-windows[.]ts$";
-const KNOWN_EXCEPTION_TO = "^infra/alerts/delivery[.]ts$";
-
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -27,15 +21,8 @@ module.exports = {
       name: "application-imports-no-adapter",
       comment: "application/ defines the ports it needs (application/ports/); infra/ implements them.",
       severity: "error",
-      from: { path: "^application/", pathNot: [COMPOSITION_ROOT, KNOWN_EXCEPTION_FROM] },
+      from: { path: "^application/", pathNot: COMPOSITION_ROOT },
       to: { path: ["^infra/", "^functions/", "^board/", "^scripts/", "^bench/"] },
-    },
-    {
-      name: "application-known-exception",
-      comment: "The known exception may import the webhook deliverer, and nothing else of infra/.",
-      severity: "error",
-      from: { path: KNOWN_EXCEPTION_FROM },
-      to: { path: ["^infra/", "^functions/", "^board/"], pathNot: KNOWN_EXCEPTION_TO },
     },
     {
       name: "application-imports-no-azure-sdk",

@@ -8,8 +8,7 @@ import {
 import { dateOf } from "../domain/dates.ts";
 import { canonicalInstant } from "../domain/fold.ts";
 import type { PairState } from "../domain/pair-state.ts";
-import { deliverAlerts } from "../infra/alerts/delivery.ts";
-import type { DeliveryRecord, OutboundAlert, WebhookConfig } from "./ports/alert-delivery.ts";
+import type { DeliverAlerts, DeliveryRecord, OutboundAlert, WebhookConfig } from "./ports/alert-delivery.ts";
 import { type DocumentCollection, DocumentConflict, type Versioned } from "./ports/document-collection.ts";
 import {
   type AlertScheduling,
@@ -75,7 +74,10 @@ export class ClaimWindows {
     private readonly alerts: DocumentCollection<AlertDocument>,
     private readonly calendar: AlertCalendar,
     private readonly webhooks: (partnerId: string) => WebhookConfig | undefined = () => undefined,
-    private readonly deliveryOptions: Parameters<typeof deliverAlerts>[2] = {},
+    /** The webhook deliverer (infra/alerts/delivery.ts), given by the composition root. */
+    private readonly deliverAlerts: DeliverAlerts = async () => {
+      throw new Error("no alert deliverer was given to ClaimWindows");
+    },
   ) {}
 
   async run(now: Date): Promise<ClaimWindowsRun> {
@@ -180,8 +182,7 @@ export class ClaimWindows {
     const deliverable = [...byId.values()];
     if (deliverable.length === 0) return;
     const previousAttempts = new Map(deliverable.map((a) => [a.key, a.delivery.attempts]));
-    const records = await deliverAlerts(deliverable, (a) => this.webhooks(a.partnerId)!, {
-      ...this.deliveryOptions,
+    const records = await this.deliverAlerts(deliverable, (a) => this.webhooks(a.partnerId)!, {
       previousAttempts,
     });
     await Promise.all(

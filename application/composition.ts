@@ -1,6 +1,6 @@
 // The composition root: the one module of application/ that wires infra/ adapters into the use
 // cases (declared in .dependency-cruiser.cjs). services.ts keeps the per-process registry.
-import type { deliverAlerts, WebhookConfig } from "../infra/alerts/delivery.ts";
+import { deliverAlerts, type WebhookConfig } from "../infra/alerts/delivery.ts";
 import type { PoeDocumentStore } from "../infra/blob/poe-documents.ts";
 import type { CosmosConnection, CosmosContainers } from "../infra/cosmos/client.ts";
 import { byPartner, DocumentCollection } from "../infra/cosmos/documents.ts";
@@ -82,7 +82,7 @@ export function buildServices(options: ServiceOptions): Services {
     alerts,
     calendar,
     (p) => webhooks.get(p),
-    options.alertDelivery,
+    (alerts, config, run) => deliverAlerts(alerts, config, { ...options.alertDelivery, ...run }),
   );
   const recorder = new EventRecorder(projections);
   const ingestion = countIngestion(new Ingestion(recorder));

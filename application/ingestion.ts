@@ -1,4 +1,10 @@
-import { type EngagementEvent, type FieldError, streamIdOf, validateEvent } from "../domain/events.ts";
+import {
+  type EngagementEvent,
+  type FieldError,
+  streamIdOf,
+  streamKindOfId,
+  validateEvent,
+} from "../domain/events.ts";
 import type { EventRecorder } from "./event-recorder.ts";
 import { type PairDocument, pairSummary } from "./projection.ts";
 
@@ -56,8 +62,8 @@ export class Ingestion {
     const streams = [...byStream];
     const record = (kind: (id: string) => boolean) =>
       Promise.all(streams.filter(([id]) => kind(id)).map(([id, list]) => this.recorder.record(id, list)));
-    const tenantResults = await record((id) => id.split("|").length !== 3);
-    const results = [...tenantResults, ...(await record((id) => id.split("|").length === 3))];
+    const tenantResults = await record((id) => streamKindOfId(id) !== "pair");
+    const results = [...tenantResults, ...(await record((id) => streamKindOfId(id) === "pair"))];
     const pairs = new Map<string, PairDocument>();
     for (const r of results) for (const p of r.pairs) pairs.set(p.id, p);
     return {

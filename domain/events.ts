@@ -338,6 +338,12 @@ const PARTNER_TYPES: ReadonlySet<string> = new Set(["skilling.certification.reco
 /** The kinds of stream, by how many parts their id has (`partner`, `partner|tenant`, `partner|tenant|workload`). */
 export const STREAM_KINDS = ["partner", "tenant", "pair"] as const;
 export type StreamKind = (typeof STREAM_KINDS)[number];
+/** The kind of stream a stream id names, by its number of parts (the one place that reads it so). */
+export function streamKindOfId(streamId: string): StreamKind {
+  const kind = STREAM_KINDS[streamId.split("|").length - 1];
+  if (kind === undefined) throw new RangeError(`not a stream id: ${JSON.stringify(streamId)}`);
+  return kind;
+}
 /**
  * The kind of stream an event belongs to. A void (`event.voided`) belongs to the stream its
  * attributes name, so pass the event itself for it; by type alone a void reads as a pair event.

@@ -47,3 +47,13 @@ export interface AttemptEvent {
   record: DeliveryRecord;
   attempt: DeliveryAttempt;
 }
+
+/**
+ * Delivers each alert to its partner's webhook; resolves (never rejects) with one record per alert, in
+ * the order given. `previousAttempts` are an earlier run's attempts, counted toward its limit.
+ */
+export type DeliverAlerts = (
+  alerts: readonly OutboundAlert[],
+  config: (alert: OutboundAlert) => WebhookConfig,
+  options: { previousAttempts?: ReadonlyMap<string, readonly DeliveryAttempt[]> },
+) => Promise<DeliveryRecord[]>;
