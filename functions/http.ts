@@ -4,8 +4,9 @@ import type { z } from "zod";
 import { problemOf } from "../application/problem.ts";
 import { services } from "../application/services.ts";
 import { toFieldErrors } from "../domain/events.ts";
+import { readBytes } from "./body.ts";
 
-export class BodyTooLarge extends Error {}
+export { BodyTooLarge } from "./body.ts";
 
 /** A query string's validation errors, each path under `$.query`. */
 export function queryErrors(error: z.ZodError) {
@@ -14,23 +15,7 @@ export function queryErrors(error: z.ZodError) {
 
 /** Reads a request body as text, refusing it once it passes `maxBytes` (never buffering more). */
 export async function readText(request: HttpRequest, maxBytes: number): Promise<string> {
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) throw new BodyTooLarge();
-  if (!request.body) return "";
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const reader = request.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw new BodyTooLarge();
-    }
-    chunks.push(Buffer.from(value));
-  }
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.from(await readBytes(request, maxBytes)).toString("utf8");
 }
 
 /** The partner a reader's API key belongs to, or the 401 problem to answer. */

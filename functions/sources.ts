@@ -6,6 +6,7 @@ import { problemOf } from "../application/problem.ts";
 import { services } from "../application/services.ts";
 import { sourcesFromJson } from "../application/sources/config.ts";
 import { soapAck } from "../application/sources/salesforce.ts";
+import { BodyTooLarge, readBytes } from "./body.ts";
 import { json, readerPartner } from "./http.ts";
 import { defineHttp } from "./registry.ts";
 
@@ -15,35 +16,13 @@ export const MAX_DELIVERY_BYTES = 1024 * 1024;
 // named (the message never quotes a value), instead of failing each request later.
 if (process.env.TRACKER_SOURCES) sourcesFromJson(process.env.TRACKER_SOURCES);
 
-class TooLarge extends Error {}
-
-/** The body's own bytes (signatures are over them), refused once past `max` without buffering more. */
-async function readBytes(request: HttpRequest, max: number): Promise<Uint8Array> {
-  if (Number(request.headers.get("content-length") ?? "0") > max) throw new TooLarge();
-  if (!request.body) return new Uint8Array();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = request.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel();
-      throw new TooLarge();
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
-}
-
 export async function postDelivery(request: HttpRequest): Promise<HttpResponseInit> {
   const name = request.params.source ?? "";
   let body: Uint8Array;
   try {
     body = await readBytes(request, MAX_DELIVERY_BYTES);
   } catch (error) {
-    if (error instanceof TooLarge)
+    if (error instanceof BodyTooLarge)
       return problemOf("payload-too-large", { detail: "A delivery is at most 1 MiB." });
     throw error;
   }

@@ -1,6 +1,5 @@
 // The port (EventStore, ConcurrencyError, the document shape) is application/'s; what follows is
 // shared by the stores that implement it. Re-exported so existing imports keep working.
-
 import {
   type AppendResult,
   ConcurrencyError,
@@ -12,16 +11,7 @@ import {
 } from "../application/ports/event-store.ts";
 import { STREAM_KINDS } from "../domain/events.ts";
 
-export {
-  type AppendResult,
-  ConcurrencyError,
-  type EventDocument,
-  type EventStore,
-  type RecordedEvent,
-  type StreamAddress,
-  type StreamEvent,
-  type StreamKind,
-} from "../application/ports/event-store.ts";
+export * from "../application/ports/event-store.ts";
 
 const KINDS = STREAM_KINDS;
 // Cosmos rejects these in ids, and the stream id is part of every document id.
