@@ -1,4 +1,6 @@
 // RFC 9457 problem documents: every error the API answers is one of these, with a stable `type`.
+
+import type { FieldError } from "../domain/events.ts";
 import { jsonPath } from "../domain/events.ts";
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
@@ -25,11 +27,8 @@ export function problemType(kind: ProblemKind): string {
   return `/problems/${kind}`;
 }
 
-export interface FieldError {
-  /** JSONPath into the request body, e.g. `$.data.startDate` or `$[3].tenantid`. */
-  path: string;
-  message: string;
-}
+/** A failing field: JSONPath into the request body, e.g. `$.data.startDate` or `$[3].tenantid`. */
+export type { FieldError } from "../domain/events.ts";
 
 export interface ProblemInit {
   status: number;
