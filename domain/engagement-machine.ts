@@ -34,6 +34,12 @@ const CLAIM_STATES = {
 
 const input = (e: MachineEvent) => (e as EngagementInput).at;
 
+/** CLM-2's steps of one claim: each event moves to its status when it names the current claim. */
+const sameClaimMovesTo = (...types: (keyof typeof CLAIM_STATES)[]) =>
+  Object.fromEntries(
+    types.map((type) => [type, { guard: "sameClaim" as const, target: CLAIM_STATES[type] }]),
+  );
+
 /** STATE.md's eligibility order: the first guard that holds decides; the machine is built from it. */
 export const ELIGIBILITY_ORDER: readonly { guard?: EligibilityGuard; target: string }[] = [
   { guard: "excludedSegment", target: "excluded" },
@@ -156,33 +162,11 @@ export const engagementMachine = setup({
       states: {
         unclaimed: { on: { "claim.submitted": "submitted" } },
         submitted: {
-          on: {
-            "claim.submitted": { guard: "sameClaim", target: "submitted" },
-            "claim.info-requested": { guard: "sameClaim", target: "infoRequested" },
-            "claim.approved": { guard: "sameClaim", target: "approved" },
-            "claim.rejected": { guard: "sameClaim", target: "rejected" },
-          },
+          on: sameClaimMovesTo("claim.submitted", "claim.info-requested", "claim.approved", "claim.rejected"),
         },
-        infoRequested: {
-          on: {
-            "claim.resubmitted": { guard: "sameClaim", target: "resubmitted" },
-            "claim.approved": { guard: "sameClaim", target: "approved" },
-            "claim.rejected": { guard: "sameClaim", target: "rejected" },
-          },
-        },
-        resubmitted: {
-          on: {
-            "claim.info-requested": { guard: "sameClaim", target: "infoRequested" },
-            "claim.approved": { guard: "sameClaim", target: "approved" },
-            "claim.rejected": { guard: "sameClaim", target: "rejected" },
-          },
-        },
-        approved: {
-          on: {
-            "claim.declined": { guard: "sameClaim", target: "declined" },
-            "claim.disassociated": { guard: "sameClaim", target: "disassociated" },
-          },
-        },
+        infoRequested: { on: sameClaimMovesTo("claim.resubmitted", "claim.approved", "claim.rejected") },
+        resubmitted: { on: sameClaimMovesTo("claim.info-requested", "claim.approved", "claim.rejected") },
+        approved: { on: sameClaimMovesTo("claim.declined", "claim.disassociated") },
         rejected: {
           on: {
             "claim.resubmitted": { guard: "sameClaim", target: "resubmitted" },
