@@ -232,9 +232,10 @@ function judge(j: Judging): { reason: GapReason; detail: string; rules: RuleId[]
         .map((i) => i.reason)
         .filter(Boolean)
         .join("; ");
+      const msUnits = j.ineligible.reduce((n, i) => n + i.compensableUnits, 0);
       return {
         reason: "reported-ineligible",
-        detail: `Partner Center marked this month ineligible${why ? ` (${why})` : ""} although the rules make ${expectedUnits} units payable. Send this line to your Microsoft contact.`,
+        detail: `Partner Center marked this month ineligible${why ? ` (${why})` : ""} with ${msUnits} compensable unit(s), although the usage the tracker holds makes ${expectedUnits} payable${j.segment === "government-gcc" ? " (GCC tenants are included, SEG-1: a flat usage line there points at Microsoft's telemetry)" : ""}. Send this line to your Microsoft contact.`,
         rules: ["HWM-2"],
       };
     }

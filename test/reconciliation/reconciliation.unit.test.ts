@@ -128,6 +128,11 @@ describe("reconciliation per pair and month", () => {
       reason: "missing-payout",
     });
     expect(july.detail).toMatch(/Send this line to your Microsoft contact/);
+    const june = parsed.find((r) => r.tenantId === T.G && r.month === "2025-06")!;
+    expect(june.reason).toBe("reported-ineligible");
+    expect(june.detail).toMatch(
+      /Customer segment not eligible\) with 100 compensable unit\(s\).*GCC tenants are included, SEG-1/,
+    );
     const aug = parsed.find((r) => r.tenantId === T.A && r.month === "2025-08")!;
     expect([aug.expectedUnits, aug.reportedUnits, aug.reason]).toEqual(["30", "25", "units-differ"]);
   });
