@@ -2,9 +2,11 @@
 // with a message naming the field, e.g. `TRACKER_SOURCES[1].auth.header`, and never echoes a value.
 import { z } from "zod";
 import { jsonPath } from "../../domain/events.ts";
+import { CRM_FORMATS, type CrmFormatName } from "./formats.ts";
 import { type Mapping, MappingSchema } from "./mapping.ts";
 
-export const FORMATS = ["cloudevents", "dataverse", "hubspot", "salesforce-outbound"] as const;
+/** `cloudevents` (EVENTS.md as is), then every CRM format of sources/formats.ts. */
+export const FORMATS = ["cloudevents", ...(Object.keys(CRM_FORMATS) as CrmFormatName[])] as const;
 export type SourceFormat = (typeof FORMATS)[number];
 
 // Header names per RFC 9110 (a token); lower-cased so lookups are case-insensitive.

@@ -7,13 +7,11 @@ import { type Ingestion, MAX_BATCH } from "../ingestion.ts";
 import { counters } from "../telemetry.ts";
 import { type AuthResult, authenticate, checkOrganization, type DeliveryRequest } from "./auth.ts";
 import { parseSources, type SourceConfig, type SourceFormat, type SourceInput } from "./config.ts";
-import { DATAVERSE_DEFAULT, readDataverse } from "./dataverse.ts";
-import { HUBSPOT_DEFAULT, readHubSpot } from "./hubspot.ts";
+import { CRM_FORMATS, type CrmFormat } from "./formats.ts";
 import { type Mapping, mapRecord, toCrmErrors } from "./mapping.ts";
 import { under } from "./path.ts";
 import type { CrmRecord, Delivery } from "./records.ts";
 import { type Activity, type Refusal, type RefusalLog, SourceActivity } from "./refusals.ts";
-import { readSalesforce, SALESFORCE_DEFAULT } from "./salesforce.ts";
 
 export interface RefusedRecord {
   record: string;
@@ -35,12 +33,6 @@ export type DeliveryOutcome =
       pairs: unknown[];
       refused: RefusedRecord[];
     };
-
-const DEFAULT_MAPPINGS: Record<Exclude<SourceFormat, "cloudevents">, Mapping> = {
-  dataverse: DATAVERSE_DEFAULT,
-  hubspot: HUBSPOT_DEFAULT,
-  "salesforce-outbound": SALESFORCE_DEFAULT,
-};
 
 export interface SourceView {
   name: string;
@@ -78,7 +70,7 @@ export class SourceDeliveries {
     const organization = checkOrganization(source, delivery.organizationId);
     if (!organization.ok) return this.unauthorized(source, now, organization);
 
-    const mapping = source.mapping ?? DEFAULT_MAPPINGS[source.format];
+    const mapping = source.mapping ?? CRM_FORMATS[source.format].defaultMapping;
     const events: Record<string, unknown>[] = [];
     const refused: RefusedRecord[] = [];
     const keys: string[] = [];
@@ -202,14 +194,15 @@ function readText(format: Exclude<SourceFormat, "cloudevents">, body: Uint8Array
   } catch {
     return { ok: false, errors: [{ path: "$", message: "the body is not UTF-8" }] };
   }
-  if (format === "salesforce-outbound") return readSalesforce(text);
+  const crm: CrmFormat = CRM_FORMATS[format];
+  if (crm.body === "text") return crm.read(text);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
     return { ok: false, errors: [{ path: "$", message: `not JSON: ${(error as Error).message}` }] };
   }
-  return format === "dataverse" ? readDataverse(parsed) : readHubSpot(parsed);
+  return crm.read(parsed);
 }
 
 function translateSafely(...args: Parameters<typeof translate>): ReturnType<typeof translate> {
