@@ -6,7 +6,7 @@
 import type { CalendarDate } from "./dates.ts";
 import type { PairFacts, TimedEvent } from "./facts.ts";
 import { ruleSetOn } from "./rules/index.ts";
-import { recentWork, stillRecent } from "./work-recency.ts";
+import { hasRecentWork, stillRecent } from "./work-recency.ts";
 
 /** Asks the machine for its verdict at an instant; the last event of every derivation. */
 export type VerdictRequest = { type: "verdict.requested"; asOf: CalendarDate; workload: string };
@@ -50,11 +50,11 @@ export const verdictGuards = {
   recentWorkOnUsageOnlyWorkload: {
     reads: ["event.asOf", "event.workload", "facts.eligibleWork[].lastDay"],
     holds: (facts, { asOf, workload }) =>
-      ruleSetOn(asOf).workloads.usageOnly.value.includes(workload) && recentWork(facts, asOf).length > 0,
+      ruleSetOn(asOf).workloads.usageOnly.value.includes(workload) && hasRecentWork(facts, asOf),
   },
   recentWork: {
     reads: ["event.asOf", "facts.eligibleWork[].lastDay"],
-    holds: (facts, { asOf }) => recentWork(facts, asOf).length > 0,
+    holds: (facts, { asOf }) => hasRecentWork(facts, asOf),
   },
   managedServices: {
     reads: ["event.asOf", "facts.managedServices.endedOn"],

@@ -14,3 +14,15 @@ export function stillRecent(lastDay: CalendarDate, asOf: CalendarDate): boolean 
 export function recentWork(facts: PairFacts, asOf: CalendarDate) {
   return facts.eligibleWork.filter((w) => stillRecent(w.lastDay, asOf));
 }
+
+/**
+ * Whether any eligible work is within TIM-1's window at `asOf`: recentWork(…).length > 0 without the
+ * list, newest first (the work most likely still recent), so a long history usually stops at once.
+ */
+export function hasRecentWork(facts: PairFacts, asOf: CalendarDate): boolean {
+  const work = facts.eligibleWork;
+  if (work.length === 0) return false;
+  const months = ruleSetOn(asOf).engagementRecencyMonths.value;
+  for (let i = work.length - 1; i >= 0; i--) if (addMonths(work[i]!.lastDay, months) >= asOf) return true;
+  return false;
+}
