@@ -2,7 +2,16 @@ import { initialTransition, transition } from "xstate";
 import { dateOf } from "./dates.ts";
 import { type EngagementSnapshot, engagementMachine, type MachineEvent } from "./engagement-machine.ts";
 import { type EngagementEvent, streamIdOf, streamKindOf, tenantStreamId } from "./events.ts";
-import { anomalyOf, byBusinessTime, type PairFacts, recordFact, type TimedEvent, timed } from "./facts.ts";
+import {
+  anomalyOf,
+  byBusinessTime,
+  FactsDraft,
+  type PairFacts,
+  recordFact,
+  recordInto,
+  type TimedEvent,
+  timed,
+} from "./facts.ts";
 import {
   ELIGIBILITY_GUARDS,
   FOLD_GUARDS,
@@ -66,6 +75,19 @@ export function outcomeKey(fold: FoldState, at: TimedEvent): string {
 }
 
 export function step(fold: FoldState, at: TimedEvent): FoldState {
+  const outcome = outcomeOf(fold, at);
+  let facts = recordFact(fold.facts, at);
+  if (outcome.anomalies.length > 0) {
+    facts = {
+      ...facts,
+      anomalies: [...facts.anomalies, ...outcome.anomalies.map((a) => anomalyOf(at, a.message, a.rule))],
+    };
+  }
+  return { stage: outcome.stage, claim: outcome.claim, facts };
+}
+
+/** What the machine does with `at` in state `fold`: asked of XState once per memo key. */
+function outcomeOf(fold: FoldState, at: TimedEvent): Outcome {
   const key = outcomeKey(fold, at);
   let outcome = outcomes.get(key);
   if (outcome === undefined) {
@@ -82,14 +104,7 @@ export function step(fold: FoldState, at: TimedEvent): FoldState {
     };
     outcomes.set(key, outcome);
   }
-  let facts = recordFact(fold.facts, at);
-  if (outcome.anomalies.length > 0) {
-    facts = {
-      ...facts,
-      anomalies: [...facts.anomalies, ...outcome.anomalies.map((a) => anomalyOf(at, a.message, a.rule))],
-    };
-  }
-  return { stage: outcome.stage, claim: outcome.claim, facts };
+  return outcome;
 }
 
 /**
@@ -104,9 +119,20 @@ function effective(events: readonly TimedEvent[]): readonly TimedEvent[] {
 
 /** Folds events (already in business-time order), leaving voided ones out. Pure and deterministic. */
 export function foldEvents(events: readonly TimedEvent[], from: FoldState = EMPTY_FOLD): FoldState {
-  let fold = from;
-  for (const at of effective(events)) fold = step(fold, at);
-  return fold;
+  const taken = effective(events);
+  if (taken.length === 0) return from;
+  // step() event by event, with the facts built in one private draft instead of copied per event.
+  const draft = new FactsDraft(from.facts);
+  let stage = from.stage;
+  let claim = from.claim;
+  for (const at of taken) {
+    const outcome = outcomeOf({ stage, claim, facts: draft.facts }, at);
+    recordInto(draft, at);
+    for (const a of outcome.anomalies) draft.push("anomalies", anomalyOf(at, a.message, a.rule));
+    stage = outcome.stage;
+    claim = outcome.claim;
+  }
+  return { stage, claim, facts: draft.facts };
 }
 
 // The verdict is memoized the same way: the guards' outcomes are computed from the facts, and the
@@ -143,7 +169,7 @@ export function verdictWithMachine(snapshot: EngagementSnapshot, key: PairKey, a
  * id), and every event the stream's voids void marked `voided` (domain/voids.ts).
  */
 export function distinctInBusinessOrder(events: readonly EngagementEvent[]): TimedEvent[] {
-  return markVoided([...distinct(events)].map(timed).sort(byBusinessTime));
+  return markVoided(distinct(events).map(timed).sort(byBusinessTime));
 }
 
 /** Normalizes an RFC 3339 instant for output: UTC, without a zero millisecond part. */
@@ -215,15 +241,27 @@ export function comparePairStreams(a: string, b: string): number {
 }
 
 /** One event per (source, id); a key repeated with other content keeps the smallest serialization. */
-function distinct(events: readonly EngagementEvent[]): Iterable<EngagementEvent> {
-  const byKey = new Map<string, EngagementEvent>();
+function distinct(events: readonly EngagementEvent[]): EngagementEvent[] {
+  // Keyed by source, then id (nested maps: injective without building a key string per event).
+  const bySource = new Map<string, Map<string, EngagementEvent>>();
+  let repeated = false;
   for (const e of events) {
-    const key = JSON.stringify([e.source, e.id]); // injective, unlike a separator
-    const seen = byKey.get(key);
-    if (seen === undefined) byKey.set(key, e);
-    else if (seen !== e && JSON.stringify(e) < JSON.stringify(seen)) byKey.set(key, e);
+    let byId = bySource.get(e.source);
+    if (byId === undefined) {
+      byId = new Map();
+      bySource.set(e.source, byId);
+    }
+    const seen = byId.get(e.id);
+    if (seen === undefined) byId.set(e.id, e);
+    else {
+      repeated = true;
+      if (seen !== e && JSON.stringify(e) < JSON.stringify(seen)) byId.set(e.id, e);
+    }
   }
-  return byKey.values();
+  if (!repeated) return events as EngagementEvent[]; // the common case: no key seen twice
+  const out: EngagementEvent[] = [];
+  for (const byId of bySource.values()) for (const e of byId.values()) out.push(e);
+  return out;
 }
 
 /** Merges two business-time-ordered lists. */
