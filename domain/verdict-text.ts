@@ -62,3 +62,45 @@ export function adoptionKind(kind: string): string {
   if (kind === "guidance-session") return "guidance session";
   return words(kind);
 }
+
+// Words of the POE summary (domain/poe-summary.ts, domain/poe-appendix.ts).
+
+/**
+ * Free text inside a summary sentence: one line, and no sentence end of its own, so the summary's
+ * sentence count stays what the summary writes (a terminator inside becomes `;`, a final one goes).
+ */
+export function inline(text: string): string {
+  return oneLine(text)
+    .replace(/[.!?]+$/, "")
+    .replace(/[.!?]+(?=\s)/g, ";")
+    .trim();
+}
+
+export function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+export function deliveryWord(delivery: string): string {
+  if (delivery === "onsite") return "on-site";
+  return delivery;
+}
+
+export function audienceWords(audience: string): string {
+  if (audience === "admins") return "with the customer's admins";
+  if (audience === "end-users") return "with end users";
+  return "with admins and end users";
+}
+
+export function documentKind(kind: string): string {
+  const names: Record<string, string> = {
+    sow: "SOW",
+    "poe-template": "POE template",
+    roadmap: "roadmap",
+    architecture: "architecture map",
+    "meeting-notes": "meeting notes",
+    acknowledgement: "acknowledgement",
+  };
+  return names[kind] ?? kind;
+}
+
+export const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
