@@ -49,38 +49,33 @@ function claimTypeMismatch({ facts, workload, eligibility, status, asOf }: Advic
   const rules = ruleSetOn(asOf);
   const usageOnly = rules.workloads.usageOnly.value.includes(workload);
   const judged = { claimId: claim.claimId, claimType: claim.claimType, eligibility, workload };
+  const mismatch = (rule: RuleId, message: string): Advice => ({
+    code: "claim-type-mismatch",
+    rule: "CLM-3",
+    rules: [rule],
+    message,
+    facts: judged,
+  });
   if (claim.claimType === "usage-incentive" && usageOnly)
-    return {
-      code: "claim-type-mismatch",
-      rule: "CLM-3",
-      rules: ["WKL-2"],
-      message:
-        `Claim ${claim.claimId} asks for the usage incentive, but ${workload} is a usage-only workload (WKL-2): ` +
+    return mismatch(
+      "WKL-2",
+      `Claim ${claim.claimId} asks for the usage incentive, but ${workload} is a usage-only workload (WKL-2): ` +
         `it earns recognition toward designations, never a payment. Claim it as usage-recognition (CLM-3) so ` +
         `the reviewer does not reject it for the type.`,
-      facts: judged,
-    };
+    );
   if (claim.claimType === "usage-incentive" && eligibility === "usage-recognition")
-    return {
-      code: "claim-type-mismatch",
-      rule: "CLM-3",
-      rules: ["ACT-6"],
-      message:
-        `Claim ${claim.claimId} asks for the usage incentive, but only managed services are recorded, which earn ` +
+    return mismatch(
+      "ACT-6",
+      `Claim ${claim.claimId} asks for the usage incentive, but only managed services are recorded, which earn ` +
         `recognition, not payment (ACT-6). Claim it as usage-recognition (CLM-3), or record the deployment or ` +
         `hands-on adoption work that makes it incentive-eligible.`,
-      facts: judged,
-    };
+    );
   if (claim.claimType === "usage-recognition" && eligibility === "usage-incentive")
-    return {
-      code: "claim-type-mismatch",
-      rule: "CLM-3",
-      rules: ["WKL-1"],
-      message:
-        `Claim ${claim.claimId} asks for recognition only, but the pair is eligible for the usage incentive ` +
+    return mismatch(
+      "WKL-1",
+      `Claim ${claim.claimId} asks for recognition only, but the pair is eligible for the usage incentive ` +
         `(paid). A usage-incentive claim (CLM-3) earns the payment and counts toward designations as well (CLM-4).`,
-      facts: judged,
-    };
+    );
   return undefined;
 }
 
