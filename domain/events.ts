@@ -3,6 +3,9 @@ import { isCalendarDate } from "./dates.ts";
 import { instantSchema } from "./instants.ts";
 import { KNOWN_WORKLOADS } from "./rules/index.ts";
 
+// Which stream an event belongs to (domain/streams.ts), re-exported where events are defined.
+export * from "./streams.ts";
+
 // The inbound contract (contract/EVENTS.md) as zod schemas: one per type, types inferred from them.
 // Unknown extra fields are kept (CloudEvents extensions on the envelope, new optional fields in data).
 
@@ -332,55 +335,6 @@ export type PartnerEvent = EventOf<"skilling.certification.recorded">;
 export const EVENT_TYPES: readonly EventType[] = EVENT_SCHEMAS.map((s) =>
   "shape" in s ? s.shape.type.value : (EVENT_VOIDED as EventType),
 );
-const TENANT_TYPES: ReadonlySet<string> = new Set(["tenant.profiled"]);
-const PARTNER_TYPES: ReadonlySet<string> = new Set(["skilling.certification.recorded"]);
-
-/** The kinds of stream, by how many parts their id has (`partner`, `partner|tenant`, `partner|tenant|workload`). */
-export const STREAM_KINDS = ["partner", "tenant", "pair"] as const;
-export type StreamKind = (typeof STREAM_KINDS)[number];
-/** The kind of stream a stream id names, by its number of parts (the one place that reads it so). */
-export function streamKindOfId(streamId: string): StreamKind {
-  const kind = STREAM_KINDS[streamId.split("|").length - 1];
-  if (kind === undefined) throw new RangeError(`not a stream id: ${JSON.stringify(streamId)}`);
-  return kind;
-}
-/**
- * The kind of stream an event belongs to. A void (`event.voided`) belongs to the stream its
- * attributes name, so pass the event itself for it; by type alone a void reads as a pair event.
- */
-export function streamKindOf(
-  typeOrEvent: string | { type: string; tenantid?: unknown; workload?: unknown },
-): StreamKind {
-  if (typeof typeOrEvent !== "string") {
-    if (typeOrEvent.type === EVENT_VOIDED)
-      return typeOrEvent.workload !== undefined
-        ? "pair"
-        : typeOrEvent.tenantid !== undefined
-          ? "tenant"
-          : "partner";
-    return streamKindOf(typeOrEvent.type);
-  }
-  if (TENANT_TYPES.has(typeOrEvent)) return "tenant";
-  if (PARTNER_TYPES.has(typeOrEvent)) return "partner";
-  return "pair";
-}
-
-/** Streams: one per pair, one per tenant, one per partner (stream = Cosmos logical partition). */
-export function streamIdOf(event: EngagementEvent): string {
-  if (event.type === EVENT_VOIDED) {
-    if (event.tenantid === undefined) return event.partnerid;
-    if (event.workload === undefined) return tenantStreamId(event.partnerid, event.tenantid);
-    return pairStreamId(event.partnerid, event.tenantid, event.workload);
-  }
-  if (event.type === "skilling.certification.recorded") return event.partnerid;
-  if (event.type === "tenant.profiled") return tenantStreamId(event.partnerid, event.tenantid);
-  return pairStreamId(event.partnerid, event.tenantid, event.workload);
-}
-export const pairStreamId = (partnerId: string, tenantId: string, workload: string) =>
-  `${partnerId}|${tenantId.toLowerCase()}|${workload}`;
-export const tenantStreamId = (partnerId: string, tenantId: string) =>
-  `${partnerId}|${tenantId.toLowerCase()}`;
-
 export interface FieldError {
   /** JSON path of the failing field, e.g. `$.data.startDate`. */
   path: string;

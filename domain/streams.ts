@@ -1,0 +1,65 @@
+// Streams (stream = Cosmos logical partition): one per pair (`partner|tenant|workload`), one per tenant
+// (`partner|tenant`), one per partner (`partner`). Which stream an event belongs to is decided here only.
+
+const EVENT_VOIDED = "event.voided";
+const TENANT_TYPES: ReadonlySet<string> = new Set(["tenant.profiled"]);
+const PARTNER_TYPES: ReadonlySet<string> = new Set(["skilling.certification.recorded"]);
+
+/** The kinds of stream, by how many parts their id has (`partner`, `partner|tenant`, `partner|tenant|workload`). */
+export const STREAM_KINDS = ["partner", "tenant", "pair"] as const;
+export type StreamKind = (typeof STREAM_KINDS)[number];
+
+/** The kind of stream a stream id names, by its number of parts (the one place that reads it so). */
+export function streamKindOfId(streamId: string): StreamKind {
+  const kind = STREAM_KINDS[streamId.split("|").length - 1];
+  if (kind === undefined) throw new RangeError(`not a stream id: ${JSON.stringify(streamId)}`);
+  return kind;
+}
+
+/**
+ * The kind of stream an event belongs to. A void (`event.voided`) belongs to the stream its
+ * attributes name, so pass the event itself for it; by type alone a void reads as a pair event.
+ */
+export function streamKindOf(
+  typeOrEvent: string | { type: string; tenantid?: unknown; workload?: unknown },
+): StreamKind {
+  if (typeof typeOrEvent !== "string") {
+    if (typeOrEvent.type === EVENT_VOIDED)
+      return typeOrEvent.workload !== undefined
+        ? "pair"
+        : typeOrEvent.tenantid !== undefined
+          ? "tenant"
+          : "partner";
+    return streamKindOf(typeOrEvent.type);
+  }
+  if (TENANT_TYPES.has(typeOrEvent)) return "tenant";
+  if (PARTNER_TYPES.has(typeOrEvent)) return "partner";
+  return "pair";
+}
+
+/** What a validated event says about where it belongs. */
+interface Addressed {
+  readonly type: string;
+  readonly partnerid: string;
+  readonly tenantid?: string;
+  readonly workload?: string;
+}
+
+/** The id of the stream a validated event is appended to. */
+export function streamIdOf(event: Addressed): string {
+  const { partnerid, tenantid, workload } = event;
+  if (event.type === EVENT_VOIDED) {
+    if (tenantid === undefined) return partnerid;
+    if (workload === undefined) return tenantStreamId(partnerid, tenantid);
+    return pairStreamId(partnerid, tenantid, workload);
+  }
+  const kind = streamKindOf(event.type);
+  if (kind === "partner") return partnerid;
+  if (kind === "tenant") return tenantStreamId(partnerid, tenantid!);
+  return pairStreamId(partnerid, tenantid!, workload!);
+}
+
+export const pairStreamId = (partnerId: string, tenantId: string, workload: string) =>
+  `${partnerId}|${tenantId.toLowerCase()}|${workload}`;
+export const tenantStreamId = (partnerId: string, tenantId: string) =>
+  `${partnerId}|${tenantId.toLowerCase()}`;
