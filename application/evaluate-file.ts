@@ -6,7 +6,7 @@ import {
   tenantStreamId,
   validateEvent,
 } from "../domain/events.ts";
-import { comparePairStreams, evaluatePair, pairKeyOf } from "../domain/fold.ts";
+import { evaluatePair, pairKeyOf, sortPairStreams } from "../domain/fold.ts";
 import { parseWhen, WHEN_EXPECTED } from "../domain/instants.ts";
 import type { PairState } from "../domain/pair-state.ts";
 
@@ -68,7 +68,7 @@ export class StreamEvents {
 
   /** Every pair's state at `asOf` in STATE.md's order, with its stream id; each pair is released once folded. */
   *states(asOf: string): Generator<[streamId: string, state: PairState]> {
-    for (const streamId of [...this.pairs.keys()].sort(comparePairStreams)) {
+    for (const streamId of sortPairStreams(this.pairs.keys())) {
       const key = pairKeyOf(streamId);
       const tenantEvents = this.tenants.get(tenantStreamId(key.partnerId, key.tenantId)) ?? [];
       const pairEvents = this.pairs.get(streamId)!;

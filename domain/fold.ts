@@ -221,7 +221,7 @@ export function evaluatePairs(events: readonly EngagementEvent[], asOf: string):
     if (kind === "tenant") push(tenants, streamIdOf(e), e);
     else if (kind === "pair") push(pairs, streamIdOf(e), e);
   }
-  return [...pairs.keys()].sort(comparePairStreams).map((streamId) => {
+  return sortPairStreams(pairs.keys()).map((streamId) => {
     const key = pairKeyOf(streamId);
     const tenant = tenants.get(tenantStreamId(key.partnerId, key.tenantId)) ?? [];
     return evaluatePair(key, pairs.get(streamId)!, tenant, asOf);
@@ -231,6 +231,16 @@ export function evaluatePairs(events: readonly EngagementEvent[], asOf: string):
 export function pairKeyOf(pairStreamId: string): PairKey {
   const [partnerId, tenantId, workload] = pairStreamId.split("|") as [string, string, string];
   return { partnerId, tenantId, workload };
+}
+
+/** Pair stream ids in comparePairStreams' order, each id split once rather than at every comparison. */
+export function sortPairStreams(streamIds: Iterable<string>): string[] {
+  const keyed = Array.from(streamIds, (id) => ({ id, key: pairKeyOf(id) }));
+  keyed.sort(
+    ({ key: x }, { key: y }) =>
+      cmp(x.tenantId, y.tenantId) || cmp(x.workload, y.workload) || cmp(x.partnerId, y.partnerId),
+  );
+  return keyed.map((k) => k.id);
 }
 
 /** STATE.md's output order: tenant id, then workload (then partner, for files that mix partners). */
