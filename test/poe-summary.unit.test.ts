@@ -405,7 +405,9 @@ describe("poeSummary on the shared scenarios", () => {
           ...section(text, "## Recommended").split("\n"),
         ].filter((l) => l.startsWith("- "));
         expect(lines).toHaveLength(state.poe.items.length);
-        state.poe.items.forEach((item, i) => expect(lines[i]).toContain(item.message));
+        state.poe.items.forEach((item, i) => {
+          expect(lines[i]).toContain(item.message);
+        });
       });
 
       it("puts the documents, the acknowledgement and the disclosure in the appendix", () => {
