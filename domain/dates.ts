@@ -29,6 +29,10 @@ export function dateOf(instantMs: number): CalendarDate {
 
 /** "N months after D": same day N months later, clamped to the month's last day (CAL-3). */
 export function addMonths(date: CalendarDate, months: number): CalendarDate {
+  return remembered(monthsLater, date, months, computeAddMonths);
+}
+
+function computeAddMonths(date: CalendarDate, months: number): CalendarDate {
   const y = Number(date.slice(0, 4));
   const m = Number(date.slice(5, 7));
   const d = Number(date.slice(8, 10));
@@ -39,6 +43,10 @@ export function addMonths(date: CalendarDate, months: number): CalendarDate {
 }
 
 export function addDays(date: CalendarDate, days: number): CalendarDate {
+  return remembered(daysLater, date, days, computeAddDays);
+}
+
+function computeAddDays(date: CalendarDate, days: number): CalendarDate {
   const ms = Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10)));
   return dateOf(ms + days * 86_400_000);
 }
@@ -60,4 +68,26 @@ export function maxDate(a: CalendarDate | undefined, b: CalendarDate | undefined
 
 function format(y: number, m: number, d: number): CalendarDate {
   return `${String(y).padStart(4, "0")}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
+}
+
+// Verdicts ask the same few hundred "date + n" questions for every pair (windows, history, aging):
+// answers are remembered, the tables emptied when they grow past a bound. Pure: same input, same string.
+const REMEMBERED = 20_000;
+const monthsLater = new Map<string, CalendarDate>();
+const daysLater = new Map<string, CalendarDate>();
+
+function remembered(
+  table: Map<string, CalendarDate>,
+  date: CalendarDate,
+  n: number,
+  compute: (date: CalendarDate, n: number) => CalendarDate,
+): CalendarDate {
+  const key = `${date}|${n}`;
+  let out = table.get(key);
+  if (out === undefined) {
+    out = compute(date, n);
+    if (table.size >= REMEMBERED) table.clear();
+    table.set(key, out);
+  }
+  return out;
 }
