@@ -40,6 +40,17 @@ module.exports = {
       to: { path: ["node_modules/@azure/(cosmos|storage-blob)/", "^infra/cosmos/"] },
     },
     {
+      name: "infra-applies-no-policy",
+      comment:
+        "Adapters implement ports; they take policies (file acceptance, signatures) from their callers, not by import. Allowed: the ports, telemetry, the refusal log's types and the webhook signature scheme the deliverer speaks.",
+      severity: "error",
+      from: { path: "^infra/", pathNot: HOSTS },
+      to: {
+        path: "^application/",
+        pathNot: "^application/(ports/|telemetry[.]ts$|sources/refusals[.]ts$|webhook-signature[.]ts$)",
+      },
+    },
+    {
       name: "infra-does-not-reach-functions",
       comment: "Adapters never call the trigger layer (the dev host, which plays the runtime, may).",
       severity: "error",

@@ -3,6 +3,7 @@
  * the extension are claims made by the uploader; they may pick between formats that share a container
  * (DOCX/XLSX/PPTX are all ZIP) but never override what the bytes say.
  */
+import type { FileAcceptance } from "./ports/poe-documents.ts";
 
 export type FileKind = "pdf" | "docx" | "xlsx" | "pptx" | "png" | "jpeg" | "msg" | "eml" | "txt" | "markdown";
 
@@ -356,3 +357,31 @@ export function safeFileName(name: string): string {
   stem = [...stem].slice(0, room).join("").trimEnd().replace(/\.+$/, "") || FALLBACK_NAME;
   return extension ? `${stem}.${extension}` : stem;
 }
+
+/** The POE upload policy, as the document store applies it while the bytes stream. */
+export const POE_FILE_ACCEPTANCE: FileAcceptance = {
+  sniffBytes: SNIFF_BYTES,
+  fileName: safeFileName,
+  checkSize(bytes, maxBytes) {
+    if (bytes === 0) throw new EmptyFile();
+    if (bytes > maxBytes) throw new TooLarge(maxBytes);
+  },
+  judge(head, fileName, declaredContentType) {
+    const verdict = detectFileKind({ head, fileName, declaredContentType });
+    if (!verdict.ok) throw new UnacceptedType(verdict.reason, verdict.detail);
+    return { contentType: verdict.contentType, text: isTextKind(verdict.kind) };
+  },
+  textCheck() {
+    const text = new TextValidation();
+    return {
+      push: (chunk) => text.push(chunk),
+      finish() {
+        if (!text.finish())
+          throw new UnacceptedType(
+            "type-mismatch",
+            "The document claims to be text but is not valid UTF-8 text.",
+          );
+      },
+    };
+  },
+};

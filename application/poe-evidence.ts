@@ -4,6 +4,7 @@ import { pairStreamId } from "../domain/events.ts";
 import { canonicalInstant, pairKeyOf, stateOfTimeline } from "../domain/fold.ts";
 import { poeSummary } from "../domain/poe-summary.ts";
 import type { EventRecorder } from "./event-recorder.ts";
+import { POE_FILE_ACCEPTANCE } from "./file-kind.ts";
 import { parseDocumentUpload } from "./multipart.ts";
 import type { DocumentCollection } from "./ports/document-collection.ts";
 import {
@@ -56,6 +57,7 @@ export class PoeEvidence {
     if (!(await this.pair(partnerId, tenantId, workload))) return { kind: "no-pair" };
     const upload = await parseDocumentUpload(body, contentType, { maxFileBytes: MAX_DOCUMENT_BYTES });
     const document = await this.store.store({
+      acceptance: POE_FILE_ACCEPTANCE,
       partnerId,
       tenantId,
       workload,

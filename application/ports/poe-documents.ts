@@ -11,7 +11,31 @@ export interface DocumentMetadata {
   tenantIdOnDocument?: string | undefined;
 }
 
+/**
+ * The file-acceptance policy the store applies while the bytes stream: application/ decides what is
+ * accepted (application/file-kind.ts, POE_FILE_ACCEPTANCE); the store only applies it. Each check
+ * throws the refusal it decides (DocumentRefused), which the store lets through after cleaning up.
+ */
+export interface FileAcceptance {
+  /** How many first bytes `judge` needs. */
+  readonly sniffBytes: number;
+  /** The name to store for the name the uploader gave. */
+  fileName(claimed: string): string;
+  /** Refuses an empty upload or one over `maxBytes`. */
+  checkSize(bytes: number, maxBytes: number): void;
+  /** Judges the first bytes: the content type to store, and whether the rest must be valid text. */
+  judge(
+    head: Uint8Array,
+    fileName: string,
+    declaredContentType?: string,
+  ): { contentType: string; text: boolean };
+  /** A check of text as it streams; `finish` refuses what was not valid text. */
+  textCheck(): { push(chunk: Uint8Array): void; finish(): void };
+}
+
 export interface StoreDocument {
+  /** What is accepted, decided by the application. */
+  acceptance: FileAcceptance;
   partnerId: string;
   tenantId: string;
   workload: string;

@@ -15,18 +15,9 @@ import {
   type UserDelegationKey,
 } from "@azure/storage-blob";
 import {
-  detectFileKind,
-  EmptyFile,
-  isTextKind,
-  SNIFF_BYTES,
-  safeFileName,
-  TextValidation,
-  TooLarge,
-  UnacceptedType,
-} from "../../application/file-kind.ts";
-import {
   DEFAULT_MAX_DOCUMENT_BYTES,
   type DocumentMetadata,
+  type FileAcceptance,
   type OpenedDocument,
   type PoeDocumentStore as PoeDocumentStorePort,
   type StoreDocument,
@@ -38,6 +29,7 @@ import { azureCredential, isTokenCredential } from "../identity.ts";
 export {
   DEFAULT_MAX_DOCUMENT_BYTES,
   type DocumentMetadata,
+  type FileAcceptance,
   type OpenedDocument,
   type StoreDocument,
   type StoredDocument,
@@ -158,7 +150,8 @@ export class PoeDocumentStore implements PoeDocumentStorePort {
   async store(input: StoreDocument): Promise<StoredDocument> {
     const prefix = pairPrefix(input.partnerId, input.tenantId, input.workload);
     const maxBytes = input.maxBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
-    const fileName = safeFileName(input.fileName);
+    const { acceptance } = input;
+    const fileName = acceptance.fileName(input.fileName);
     const metadataReady = Promise.resolve(input.metadata);
     metadataReady.catch(() => {}); // observed below; must not count as unhandled meanwhile
     const source = iterate(input.content);
@@ -167,11 +160,9 @@ export class PoeDocumentStore implements PoeDocumentStorePort {
     try {
       if (prefix === undefined) throw new RangeError("partnerId, tenantId or workload is not a valid id.");
       await this.ensureContainer();
-      const { head, ended } = await readHead(source, SNIFF_BYTES);
-      if (head.length === 0) throw new EmptyFile();
-      if (head.length > maxBytes) throw new TooLarge(maxBytes);
-      const verdict = detectFileKind({ head, fileName, declaredContentType: input.declaredContentType });
-      if (!verdict.ok) throw new UnacceptedType(verdict.reason, verdict.detail);
+      const { head, ended } = await readHead(source, acceptance.sniffBytes);
+      acceptance.checkSize(head.length, maxBytes);
+      const verdict = acceptance.judge(head, fileName, input.declaredContentType);
 
       // Random, so no other upload can ever write to (or be discarded with) this blob: 122 random bits.
       const documentId = randomUUID().replaceAll("-", "");
@@ -179,7 +170,8 @@ export class PoeDocumentStore implements PoeDocumentStorePort {
       blob = this.container.getBlockBlobClient(blobName);
       const { sha256, size, blockIds } = await this.stage(blob, head, ended ? undefined : source, {
         maxBytes,
-        text: isTextKind(verdict.kind),
+        text: verdict.text ? acceptance.textCheck() : undefined,
+        checkSize: (bytes) => acceptance.checkSize(bytes, maxBytes),
       });
       // Only now, with every byte accepted: the fields may follow the file in a multipart body.
       const metadata = blobMetadata(sha256, fileName, await metadataReady);
@@ -299,10 +291,14 @@ export class PoeDocumentStore implements PoeDocumentStorePort {
     blob: BlockBlobClient,
     head: Buffer,
     rest: AsyncIterator<unknown> | undefined,
-    limits: { maxBytes: number; text: boolean },
+    limits: {
+      maxBytes: number;
+      text: ReturnType<FileAcceptance["textCheck"]> | undefined;
+      checkSize: (bytes: number) => void;
+    },
   ): Promise<{ sha256: string; size: number; blockIds: string[] }> {
     const hash = createHash("sha256");
-    const text = limits.text ? new TextValidation() : undefined;
+    const text = limits.text;
     const blockIds: string[] = [];
     const inFlight = new Set<Promise<void>>();
     let failure: DocumentStorageFailed | undefined;
@@ -339,7 +335,7 @@ export class PoeDocumentStore implements PoeDocumentStorePort {
 
     const take = async (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limits.maxBytes) throw new TooLarge(limits.maxBytes);
+      if (size > limits.maxBytes) limits.checkSize(size);
       hash.update(chunk);
       text?.push(chunk);
       for (let offset = 0; offset < chunk.length; ) {
@@ -364,12 +360,7 @@ export class PoeDocumentStore implements PoeDocumentStorePort {
       // Cleanup must not race a block still being written, or that block would outlive the discard.
       await Promise.allSettled([...inFlight]);
     }
-    if (text && !text.finish()) {
-      throw new UnacceptedType(
-        "type-mismatch",
-        "The document claims to be text but is not valid UTF-8 text.",
-      );
-    }
+    text?.finish();
     return { sha256: hash.digest("hex"), size, blockIds };
   }
 

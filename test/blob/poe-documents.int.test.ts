@@ -9,7 +9,7 @@ import {
   type WebResource,
 } from "@azure/storage-blob";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EmptyFile, TooLarge, UnacceptedType } from "../../application/file-kind.ts";
+import { EmptyFile, POE_FILE_ACCEPTANCE, TooLarge, UnacceptedType } from "../../application/file-kind.ts";
 import { MissingField, parseDocumentUpload } from "../../application/multipart.ts";
 import { DocumentStorageFailed, PoeDocumentStore } from "../../infra/blob/poe-documents.ts";
 import {
@@ -52,6 +52,7 @@ function freshStore(options: ConstructorParameters<typeof PoeDocumentStore>[1] =
 
 const upload = (store: PoeDocumentStore, content: Readable | Buffer, fileName: string, extra: object = {}) =>
   store.store({
+    acceptance: POE_FILE_ACCEPTANCE,
     partnerId: PARTNER,
     tenantId: TENANT,
     workload: WORKLOAD,
@@ -290,6 +291,7 @@ describe("PoeDocumentStore against Azurite", () => {
       const store = freshStore();
       await expect(
         store.store({
+          acceptance: POE_FILE_ACCEPTANCE,
           partnerId: PARTNER,
           tenantId: "../../other-partner",
           workload: WORKLOAD,

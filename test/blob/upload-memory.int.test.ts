@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { POE_FILE_ACCEPTANCE } from "../../application/file-kind.ts";
 import { PoeDocumentStore } from "../../infra/blob/poe-documents.ts";
 import { type RunningAzurite, startAzurite } from "../../infra/emulators/azurite.ts";
 import { generatedChunksInOneBuffer, generatedFile, MiB, sha256Of } from "./fixtures.ts";
@@ -28,6 +29,7 @@ afterAll(async () => {
 
 const upload = (content: AsyncIterable<Uint8Array>) =>
   store.store({
+    acceptance: POE_FILE_ACCEPTANCE,
     partnerId: "4811223",
     tenantId: "6f1c2a9e-3c4b-4f1e-9a51-2b7c0d9e8f10",
     workload: "defender-endpoint",
