@@ -1,6 +1,6 @@
 import { addDays, addMonths, type CalendarDate, daysBetween } from "./dates.ts";
 import { decideEligibility } from "./engagement-machine.ts";
-import type { ClaimLogEntry, PairFacts } from "./facts.ts";
+import type { ClaimLogEntry, EligibleWork, PairFacts } from "./facts.ts";
 import type { Eligibility } from "./reasons.ts";
 import { type RuleId, ruleSetOn } from "./rules/index.ts";
 import { offeringWord } from "./verdict-text.ts";
@@ -36,11 +36,11 @@ interface Change {
  * The facts as they stood on `date`, for the parts the eligibility guards read (tenant, work,
  * managed services): a small object, since the history asks at every change point.
  */
-function factsOn(facts: PairFacts, date: CalendarDate): PairFacts {
+function factsOn(facts: PairFacts, date: CalendarDate, workSoFar: WorkSoFar): PairFacts {
   const ms = facts.managedServices;
   return {
     tenant: facts.tenant,
-    eligibleWork: facts.eligibleWork.filter((w) => w.date <= date),
+    eligibleWork: workSoFar(date),
     managedServices:
       ms === undefined || ms.startedOn > date
         ? undefined
@@ -48,6 +48,24 @@ function factsOn(facts: PairFacts, date: CalendarDate): PairFacts {
           ? { startedOn: ms.startedOn, offering: ms.offering }
           : ms,
   } as unknown as PairFacts;
+}
+
+/** The eligible work dated on or before a change point; asked with change points in ascending order. */
+type WorkSoFar = (date: string) => readonly EligibleWork[];
+
+/**
+ * Work in date order (as the fold appends it) grows one list as the change points advance: linear
+ * over the history instead of a filter of all work at every change point. Work out of date order
+ * (not produced by the fold) is filtered at each point, as before.
+ */
+function workSoFar(work: readonly EligibleWork[]): WorkSoFar {
+  for (let i = 1; i < work.length; i++)
+    if (work[i]!.date < work[i - 1]!.date) return (date) => work.filter((w) => w.date <= date);
+  const grown: EligibleWork[] = [];
+  return (date) => {
+    while (grown.length < work.length && work[grown.length]!.date <= date) grown.push(work[grown.length]!);
+    return grown.length === work.length ? work : grown;
+  };
 }
 
 /** Eligibility periods from the first event to `asOf`, each saying why it began and why it ended. */
@@ -97,6 +115,7 @@ export function eligibilityHistory(
   }
   changes.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
   const periods: EligibilityPeriod[] = [];
+  const workOn = workSoFar(facts.eligibleWork);
   for (let i = 0; i < changes.length; ) {
     const key = changes[i]!.date;
     if (key > asOf) break;
@@ -106,7 +125,7 @@ export function eligibilityHistory(
     i = j;
     const eligibility =
       ELIGIBILITY[
-        decideEligibility(factsOn(facts, key), { type: "verdict.requested", asOf: key, workload })
+        decideEligibility(factsOn(facts, key, workOn), { type: "verdict.requested", asOf: key, workload })
       ]!;
     const current = periods[periods.length - 1];
     if (current?.eligibility === eligibility) continue;
