@@ -119,20 +119,21 @@ function effective(events: readonly TimedEvent[]): readonly TimedEvent[] {
 
 /** Folds events (already in business-time order), leaving voided ones out. Pure and deterministic. */
 export function foldEvents(events: readonly TimedEvent[], from: FoldState = EMPTY_FOLD): FoldState {
-  const taken = effective(events);
-  if (taken.length === 0) return from;
-  // step() event by event, with the facts built in one private draft instead of copied per event.
-  const draft = new FactsDraft(from.facts);
+  // step() event by event, with the facts built in one private draft instead of copied per event;
+  // voids and voided events are skipped here, as effective() leaves them out.
+  let draft: FactsDraft | undefined;
   let stage = from.stage;
   let claim = from.claim;
-  for (const at of taken) {
+  for (const at of events) {
+    if (isInert(at.event)) continue;
+    draft ??= new FactsDraft(from.facts);
     const outcome = outcomeOf({ stage, claim, facts: draft.facts }, at);
     recordInto(draft, at);
     for (const a of outcome.anomalies) draft.push("anomalies", anomalyOf(at, a.message, a.rule));
     stage = outcome.stage;
     claim = outcome.claim;
   }
-  return { stage, claim, facts: draft.facts };
+  return draft === undefined ? from : { stage, claim, facts: draft.facts };
 }
 
 // The verdict is memoized the same way: the guards' outcomes are computed from the facts, and the
@@ -141,7 +142,7 @@ const verdicts = new Map<string, string>();
 
 /** The pair's verdict at an instant: the machine's eligibility guards decide on the folded state. */
 export function verdictAt(fold: FoldState, key: PairKey, asOf: string): PairState {
-  const asOfDate = dateOf(Date.parse(asOf));
+  const asOfDate = dateOfInstant(asOf);
   const request: VerdictRequest = { type: "verdict.requested", asOf: asOfDate, workload: key.workload };
   const outcomeKey = guardOutcomes(verdictGuards, ELIGIBILITY_GUARDS, fold.facts, request);
   let eligibility = verdicts.get(outcomeKey);
@@ -152,6 +153,17 @@ export function verdictAt(fold: FoldState, key: PairKey, asOf: string): PairStat
   }
   return pairStateOf({ stage: fold.stage, claim: fold.claim, eligibility }, fold.facts, key, asOf, asOfDate);
 }
+
+/** The UTC date of an instant; the last answer is kept (every pair of an export asks the same). */
+function dateOfInstant(instant: string): string {
+  if (instant !== lastDateInstant) {
+    lastDate = dateOf(Date.parse(instant));
+    lastDateInstant = instant;
+  }
+  return lastDate;
+}
+let lastDateInstant: string | undefined;
+let lastDate = "";
 
 /** The same verdict with every transition taken by XState itself: the reference the memo must match. */
 export function verdictWithMachine(snapshot: EngagementSnapshot, key: PairKey, asOf: string): PairState {
@@ -174,8 +186,15 @@ export function distinctInBusinessOrder(events: readonly EngagementEvent[]): Tim
 
 /** Normalizes an RFC 3339 instant for output: UTC, without a zero millisecond part. */
 export function canonicalInstant(instant: string): string {
-  return new Date(Date.parse(instant)).toISOString().replace(".000Z", "Z");
+  // An export is evaluated at one asOf for every pair: the last answer is kept.
+  if (instant !== lastInstant) {
+    lastCanonical = new Date(Date.parse(instant)).toISOString().replace(".000Z", "Z");
+    lastInstant = instant;
+  }
+  return lastCanonical;
 }
+let lastInstant: string | undefined;
+let lastCanonical = "";
 
 /**
  * One pair's state at `asOf` from its own events and its tenant's events (any order, duplicates
