@@ -47,17 +47,44 @@ export interface DesignationScore {
   readonly rules: readonly RuleId[];
 }
 
-const tidy = (x: number) => Math.round(x * 1e9) / 1e9;
+/** Rounds away binary noise (3.3 × 3). */
+export const tidy = (x: number) => Math.round(x * 1e9) / 1e9;
 
 /** Whether an entry counts on a date (DES-6 and the write side's countsFrom/endsOn). */
 export function isActiveOn(entry: LedgerEntry, date: CalendarDate): boolean {
-  const from = entry.countsFrom ?? entry.earnedOn;
-  const until = entry.endsOn !== undefined && entry.endsOn < entry.expiresOn ? entry.endsOn : entry.expiresOn;
-  return from <= date && date < until;
+  return countsFromOf(entry) <= date && date < countsUntilOf(entry);
 }
 
-const countsUntilOf = (e: LedgerEntry) =>
+/** The day an entry stops counting: min(expiresOn, endsOn). */
+export const countsUntilOf = (e: LedgerEntry): CalendarDate =>
   e.endsOn !== undefined && e.endsOn < e.expiresOn ? e.endsOn : e.expiresOn;
+
+/** The day an entry starts counting: max(earnedOn, countsFrom). */
+export const countsFromOf = (e: LedgerEntry): CalendarDate =>
+  e.countsFrom !== undefined && e.countsFrom > e.earnedOn ? e.countsFrom : e.earnedOn;
+
+/**
+ * An entry's nominal points before caps (DES-2..5). Points per tenant/pair/person are read at the date
+ * asked; DES-4's "1 point per mauPerPoint MAU, rounded down" is applied where the growth is earned, with
+ * the rule set in force at earnedOn (like its expiry, DES-6): a usage entry's points are then fixed, so
+ * the read model can add them up. Every program year so far carries the same mauPerPoint.
+ */
+export function nominalPoints(e: LedgerEntry, asOf: CalendarDate, rules: RuleSetOn = ruleSetInForce): number {
+  switch (e.metric) {
+    case "netCustomerAdds":
+      return e.value * rules(asOf).designation.netCustomerAdds.value.pointsPerTenant;
+    case "deployments":
+      return e.value * rules(asOf).designation.deployments.value.pointsPerPair;
+    case "usageGrowth":
+      return usagePoints(e, rules);
+    case "skilling":
+      return e.value * rules(asOf).designation.skilling.value.pointsPerPerson;
+  }
+}
+
+/** DES-4 points of a usage entry: floored with the rule set in force at earnedOn, never negative. */
+export const usagePoints = (e: LedgerEntry, rules: RuleSetOn = ruleSetInForce): number =>
+  Math.max(0, Math.floor(e.value / rules(e.earnedOn).designation.usageGrowth.value.mauPerPoint));
 
 /** The score at any date: only the entries active then, valued by the rule set in force then. */
 export function designationScore(
@@ -72,39 +99,16 @@ export function designationScore(
   const ski = d.skilling;
   const active = entries.filter((e) => isActiveOn(e, asOf));
   const of = (m: Metric) => active.filter((e) => e.metric === m);
+  const pointsOf = (e: LedgerEntry) => nominalPoints(e, asOf, rules);
   const metrics: Record<Metric, MetricScore> = {
-    netCustomerAdds: metricScore(
-      of("netCustomerAdds"),
-      false,
-      (v) => v * nca.value.pointsPerTenant,
-      nca.value.max,
-      nca.rule,
-    ),
-    deployments: metricScore(
-      of("deployments"),
-      true,
-      (v) => v * dep.value.pointsPerPair,
-      dep.value.max,
-      dep.rule,
-    ),
-    usageGrowth: metricScore(
-      of("usageGrowth"),
-      true,
-      (v) => Math.max(0, Math.floor(v / use.value.mauPerPoint)),
-      use.value.max,
-      use.rule,
-    ),
-    skilling: metricScore(
-      of("skilling"),
-      true,
-      (v) => v * ski.value.pointsPerPerson,
-      ski.value.max,
-      ski.rule,
-    ),
+    netCustomerAdds: metricScore(of("netCustomerAdds"), false, pointsOf, nca.value.max, nca.rule),
+    deployments: metricScore(of("deployments"), true, pointsOf, dep.value.max, dep.rule),
+    usageGrowth: metricScore(of("usageGrowth"), true, pointsOf, use.value.max, use.rule),
+    skilling: metricScore(of("skilling"), true, pointsOf, ski.value.max, ski.rule),
   };
-  const total = tidy(METRICS.reduce((sum, m) => sum + metrics[m].points, 0));
+  const total = totalOf(metrics);
   const minimumScore = d.minimumScore.value;
-  const met = total >= minimumScore && METRICS.every((m) => metrics[m].points > 0);
+  const met = isMet(metrics, total, minimumScore);
   return {
     asOf,
     ruleSet: rules(asOf).programYear,
@@ -124,8 +128,19 @@ export function designationScore(
   };
 }
 
+/** The sum of the metrics' points. */
+export const totalOf = (metrics: Readonly<Record<Metric, { readonly points: number }>>): number =>
+  tidy(METRICS.reduce((sum, m) => sum + metrics[m].points, 0));
+
+/** DES-1: the minimum score reached and every metric above zero. */
+export const isMet = (
+  metrics: Readonly<Record<Metric, { readonly points: number }>>,
+  total: number,
+  minimumScore: number,
+): boolean => total >= minimumScore && METRICS.every((m) => metrics[m].points > 0);
+
 /** Latest first: the contribution that keeps counting longest is counted first under a cap. */
-function latestFirst(a: LedgerEntry, b: LedgerEntry): number {
+export function latestFirst(a: LedgerEntry, b: LedgerEntry): number {
   const ua = countsUntilOf(a);
   const ub = countsUntilOf(b);
   if (ua !== ub) return ua > ub ? -1 : 1;
@@ -136,7 +151,7 @@ function latestFirst(a: LedgerEntry, b: LedgerEntry): number {
 function metricScore(
   active: readonly LedgerEntry[],
   oncePerContributor: boolean,
-  pointsOf: (value: number) => number,
+  pointsOf: (entry: LedgerEntry) => number,
   max: number,
   rule: RuleId,
 ): MetricScore {
@@ -155,16 +170,16 @@ function metricScore(
     const seen = new Set<string>();
     candidates = candidates.filter((e) => {
       if (!seen.has(e.contributor)) return seen.add(e.contributor);
-      skip(e, pointsOf(e.value), "superseded");
+      skip(e, pointsOf(e), "superseded");
       return false;
     });
   }
-  const negative = candidates.filter((e) => pointsOf(e.value) < 0);
-  let budget = tidy(max - negative.reduce((s, e) => s + pointsOf(e.value), 0));
+  const negative = candidates.filter((e) => pointsOf(e) < 0);
+  let budget = tidy(max - negative.reduce((s, e) => s + pointsOf(e), 0));
   const contributions: Contribution[] = [];
   let sum = 0;
   for (const e of candidates) {
-    const nominal = pointsOf(e.value);
+    const nominal = pointsOf(e);
     if (nominal === 0) {
       skip(e, 0, "below-one-point");
       continue;

@@ -5,6 +5,7 @@ import { ruleSetOn as ruleSetInForce } from "./rules/index.ts";
 import { monthEnd } from "./usage.ts";
 import { isInert, markVoided } from "./voids.ts";
 
+export * from "./designation-aggregate.ts";
 export * from "./designation-ledger.ts";
 export * from "./designation-score.ts";
 
