@@ -78,10 +78,18 @@ export interface PairUsageInput {
 /** Last day of a `YYYY-MM` month. */
 /** The last day of a `YYYY-MM` month (a month's MAU is its snapshot on that day). */
 export function monthEnd(month: string): CalendarDate {
-  const y = Number(month.slice(0, 4));
-  const m = Number(month.slice(5, 7));
-  return `${month}-${String(daysInMonth(y, m)).padStart(2, "0")}`;
+  // Every pair with usage asks for the same few months: answers are remembered (bounded).
+  let end = monthEnds.get(month);
+  if (end === undefined) {
+    const y = Number(month.slice(0, 4));
+    const m = Number(month.slice(5, 7));
+    end = `${month}-${String(daysInMonth(y, m)).padStart(2, "0")}`;
+    if (monthEnds.size >= 10_000) monthEnds.clear();
+    monthEnds.set(month, end);
+  }
+  return end;
 }
+const monthEnds = new Map<string, CalendarDate>();
 
 export function pairUsage(input: PairUsageInput): PairUsage {
   const { facts, asOf } = input;
