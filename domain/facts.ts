@@ -225,6 +225,14 @@ const minDate = (a: CalendarDate | undefined, b: CalendarDate | undefined) =>
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
 type ListField = "eligibleWork" | "claimLog" | "acknowledgements" | "documents" | "anomalies";
 type ListItem<K extends ListField> = PairFacts[K][number];
+const OWNED: Record<ListField | "usage", number> = {
+  eligibleWork: 1,
+  claimLog: 2,
+  acknowledgements: 4,
+  documents: 8,
+  anomalies: 16,
+  usage: 32,
+};
 
 /**
  * Facts being built by one fold: a private copy that later events change in place. Each list (and
@@ -235,7 +243,8 @@ type ListItem<K extends ListField> = PairFacts[K][number];
  */
 export class FactsDraft {
   readonly facts: Writable<PairFacts>;
-  private readonly owned = new Set<ListField | "usage">();
+  /** Which lists (and the usage record) this draft has copied: one bit each (OWNED). */
+  private owned = 0;
 
   constructor(from: PairFacts) {
     this.facts = { ...from };
@@ -243,10 +252,10 @@ export class FactsDraft {
 
   /** The list `key`, owned by this draft (copied on the first change). */
   list<K extends ListField>(key: K): ListItem<K>[] {
-    if (this.owned.has(key)) return this.facts[key] as ListItem<K>[];
+    if (this.owned & OWNED[key]) return this.facts[key] as ListItem<K>[];
     const copy = [...this.facts[key]] as ListItem<K>[];
     (this.facts as Record<K, unknown>)[key] = copy;
-    this.owned.add(key);
+    this.owned |= OWNED[key];
     return copy;
   }
 
@@ -255,9 +264,9 @@ export class FactsDraft {
   }
 
   usage(): Record<string, { mau: number; pau: number }> {
-    if (!this.owned.has("usage")) {
+    if (!(this.owned & OWNED.usage)) {
       this.facts.usage = { ...this.facts.usage };
-      this.owned.add("usage");
+      this.owned |= OWNED.usage;
     }
     return this.facts.usage as Record<string, { mau: number; pau: number }>;
   }
