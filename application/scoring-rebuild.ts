@@ -20,7 +20,7 @@ import {
   sourceId,
 } from "./scoring-documents.ts";
 import type { PairFacts } from "./scoring-facts.ts";
-import { allPages, inParallel, transient } from "./scoring-requests.ts";
+import { allPages, inParallel, PARALLEL, transient } from "./scoring-requests.ts";
 import {
   entriesOf,
   PARTNER_SOURCE,
@@ -28,9 +28,6 @@ import {
   type SourceState,
   scoringFactsOfHead,
 } from "./scoring-source.ts";
-
-/** Sources touched concurrently. */
-const PARALLEL = 16;
 
 export interface ScoringStores {
   readonly scores: DocumentCollection<ScoreDocument>;

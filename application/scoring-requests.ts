@@ -8,6 +8,8 @@ import {
 } from "./ports/document-collection.ts";
 
 const MAX_ATTEMPTS = 40;
+/** Sources (and their documents) a projector batch or a rebuild touches concurrently. */
+export const PARALLEL = 16;
 
 /** Every item of a paged query: `page` asks for the page after `continuationToken`. */
 export async function allPages<R>(

@@ -40,7 +40,7 @@ import {
 } from "./scoring-documents.ts";
 import { MAX_SERIES_MONTHS, type ScoreSeriesPoint } from "./scoring-presentation.ts";
 import { type RebuildStats, rebuildPartner } from "./scoring-rebuild.ts";
-import { allPages, inParallel, untilWritten, writeOver } from "./scoring-requests.ts";
+import { allPages, inParallel, PARALLEL, untilWritten, writeOver } from "./scoring-requests.ts";
 import {
   entriesOf,
   mergePairs,
@@ -50,33 +50,9 @@ import {
   scoringFactsOfHead,
 } from "./scoring-source.ts";
 
-export type { Score, ScoredMetric } from "../domain/designation.ts";
-export {
-  type Aggregate,
-  BUCKETS,
-  type BucketDocument,
-  bucketId,
-  bucketOf,
-  LOSSES_TRACED,
-  MAX_TRACES,
-  type MonthDocument,
-  monthDocumentId,
-  type ScoreDocument,
-  type SourceDocument,
-} from "./scoring-documents.ts";
-export { type PairFacts, pairFactsOf } from "./scoring-facts.ts";
-export {
-  type ContributorRef,
-  contributorOf,
-  MAX_SERIES_MONTHS,
-  NOT_COUNTED_LISTED,
-  presentScore,
-  presentSeries,
-  type ScoreSeriesPoint,
-  seriesMonths,
-} from "./scoring-presentation.ts";
-export type { RebuildStats } from "./scoring-rebuild.ts";
-export { scoringFactsOfHead } from "./scoring-source.ts";
+// What the host, the function and the tests name from here (the rest is in the files listed below).
+export { LOSSES_TRACED, type MonthDocument, type ScoreDocument } from "./scoring-documents.ts";
+export { MAX_SERIES_MONTHS, presentScore, presentSeries, seriesMonths } from "./scoring-presentation.ts";
 
 // The Solutions Partner for Security read model (RULES DES-*), in the `scores` container (pk /partnerId).
 //
@@ -86,12 +62,8 @@ export { scoringFactsOfHead } from "./scoring-source.ts";
 // per-day DELTAS of the counted quantities (+ at start, − at end, keyed by the real date, which may lie in
 // a later month). The active quantity at D is the sum of the deltas dated <= D over the 13 months
 // ledgerShardsFor(D): an entry active at D was earned in those months, and an entry earned there and over
-// by D adds +v − v = 0. Exact, whatever the number of entries. The quantities (QUANTITY_* in domain/designation-aggregate.ts):
-//   DES-2 adds and losses (points = pointsPerTenant × (adds − losses), clamped 0..max — what the cap rule
-//   gives: losses always count, adds fill max + |losses|); DES-3 approved pairs; DES-4 entries and POINTS,
-//   floor(growth / mauPerPoint) per pair with the mauPerPoint of the rule set in force at earnedOn (the
-//   domain floors with the set in force at the date asked; every program year so far carries 100, and a
-//   point total must be additive to be aggregated); DES-5 persons.
+// by D adds +v − v = 0. Exact, whatever the number of entries. What the quantities are and how they
+// become points is the domain's (domain/designation-aggregate.ts, QUANTITY_* and scoreFromAggregates).
 // Traces name the contributions. Under a cap the latest-expiring contributions count first, so at any D
 // only the best-ranked active entries can be named. An entry is kept as a trace unless entries that rank
 // above it AND start counting no later than it already weigh the metric's cap (they are active whenever it
@@ -119,9 +91,6 @@ export { scoringFactsOfHead } from "./scoring-source.ts";
 // date will have if no further event arrives (the forecast is honest by construction).
 // Files: scoring-documents.ts (storage shapes, aggregates), scoring-source.ts (facts -> entries),
 // scoring-requests.ts (paging, etag retries), scoring-rebuild.ts, scoring-presentation.ts (GET answer).
-
-/** Sources touched concurrently by a projector batch. */
-const PARALLEL = 16;
 
 export interface ShardRead {
   entries: LedgerEntry[];

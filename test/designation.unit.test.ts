@@ -3,12 +3,17 @@ import {
   type DesignationScore,
   designationScore,
   designationSeries,
+  isActiveOn,
   type LedgerEntry,
   ledgerShardOf,
   ledgerShardsFor,
   type Metric,
   type PairStream,
   packEntry,
+  pruneTraces,
+  QUANTITY_WIDTH,
+  quantitiesOf,
+  scoreFromAggregates,
   scoringEntriesOf,
   unpackEntry,
 } from "../domain/designation.ts";
@@ -627,5 +632,44 @@ describe("corrections (event.voided) in the ledger", () => {
     const voided = voidOf(done);
     expect(deployments([...approval, done, voided])).toEqual([]);
     expect(deployments([...approval, done, voided, voidOf(voided)])).toHaveLength(1);
+  });
+});
+
+describe("the score from aggregates (what the read model stores) is the ledger's score", () => {
+  const bounds = { lossesTraced: 10, maxTraces: 2_400 };
+  const fromAggregates = (entries: readonly LedgerEntry[], asOf: string) => {
+    const active = new Array<number>(QUANTITY_WIDTH).fill(0);
+    for (const e of entries) {
+      if (!isActiveOn(e, asOf)) continue;
+      quantitiesOf(e).forEach((q, i) => {
+        active[i]! += q;
+      });
+    }
+    return scoreFromAggregates(active, pruneTraces(entries, bounds).kept, asOf, false);
+  };
+
+  it("gives the same points, total, met and named contributions at every first of month", () => {
+    const entries = ledger();
+    for (const p of designationSeries(entries, "2025-01-01", "2026-06-01")) {
+      const s = fromAggregates(entries, p.date);
+      expect(s.total).toBe(p.score.total);
+      expect(s.met).toBe(p.score.met);
+      for (const m of ["netCustomerAdds", "deployments", "usageGrowth", "skilling"] as const) {
+        expect(s.metrics[m].points).toBe(p.score.metrics[m].points);
+        expect(s.metrics[m].contributions).toEqual(p.score.metrics[m].contributions);
+        expect(s.metrics[m].traceComplete).toBe(true);
+      }
+    }
+  });
+
+  it("keeps as traces only entries that can count: pruning never changes what is named", () => {
+    const entries = ledger();
+    const kept = pruneTraces(entries, bounds).kept;
+    for (const asOf of ["2025-03-01", "2025-09-15", "2026-02-01"]) {
+      const [all, traced] = [designationScore(entries, asOf), designationScore(kept, asOf)];
+      expect(traced.total).toBe(all.total);
+      for (const m of ["netCustomerAdds", "deployments", "usageGrowth", "skilling"] as const)
+        expect(traced.metrics[m].contributions).toEqual(all.metrics[m].contributions);
+    }
   });
 });
