@@ -11,7 +11,8 @@ export function isCalendarDate(value: string): boolean {
   const y = Number(m[1]);
   const mo = Number(m[2]);
   const d = Number(m[3]);
-  return mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth(y, mo);
+  // Years 0001-9999 (EVENTS.md "Limits"): a year 0000 could not be kept as an instant either.
+  return y >= 1 && mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth(y, mo);
 }
 
 /** Days in `month` (1-12) of `year`; years 0-99 read as 1900-1999, as Date.UTC reads them. */

@@ -130,6 +130,9 @@ describe("calendar (CAL)", () => {
       expect(isCalendarDate("2024-02-29")).toBe(true);
       expect(isCalendarDate("2025-13-01")).toBe(false);
       expect(isCalendarDate("2025-1-01")).toBe(false);
+      expect(isCalendarDate("0000-12-31")).toBe(false);
+      expect(isCalendarDate("0001-01-01")).toBe(true);
+      expect(isCalendarDate("9999-12-31")).toBe(true);
     });
   });
 });
