@@ -10,6 +10,7 @@ import { ImportView } from "./views/import.tsx";
 import { PairView } from "./views/pair.tsx";
 import { ReconciliationView } from "./views/reconciliation.tsx";
 import { RecordView } from "./views/record.tsx";
+import { SourcesView } from "./views/sources.tsx";
 
 const VIEWS = [
   ["#/", "Board"],
@@ -18,6 +19,7 @@ const VIEWS = [
   ["#/record", "Record by hand"],
   ["#/import", "Import"],
   ["#/reconciliation", "Reconciliation"],
+  ["#/sources", "Sources"],
 ] as const;
 
 const useHash = () => {
@@ -92,6 +94,7 @@ function App() {
   else if (route[0] === "record") view = <RecordView />;
   else if (route[0] === "import") view = <ImportView />;
   else if (route[0] === "reconciliation") view = <ReconciliationView />;
+  else if (route[0] === "sources") view = <SourcesView />;
   const current = `#/${route[0] ?? ""}`;
   return (
     <>

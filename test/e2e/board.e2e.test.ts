@@ -27,6 +27,11 @@ export const SHOTS = join(import.meta.dirname, "../../.screenshots/board");
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const P04 = { tenant: "6f1c0104-3c4b-4f1e-9a51-2b7c0d9e0104", workload: "defender-office365" };
 const P10 = { tenant: "6f1c010a-3c4b-4f1e-9a51-2b7c0d9e010a", workload: "purview-dlp" };
+// A Dataverse webhook source (issue 15), fed with the connectors' fixture deliveries.
+const DATAVERSE = "contoso-dataverse";
+const DATAVERSE_SECRET = "dv-board-secret-0001";
+const dataverseFixture = (name: string) =>
+  readFileSync(join(import.meta.dirname, "../connectors/fixtures/dataverse", `${name}.json`), "utf8");
 
 export const CHROMIUM_ARGS = [
   "--headless",
@@ -50,6 +55,17 @@ beforeAll(async () => {
     partnerId: PARTNER,
     webhookSecret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
     apiKey: KEY,
+    access: {
+      sources: [
+        {
+          name: DATAVERSE,
+          partnerId: PARTNER,
+          format: "dataverse",
+          auth: { mode: "http-header", header: "X-Tracker-Key" },
+          secrets: [DATAVERSE_SECRET],
+        },
+      ],
+    },
     // TRACKER_NOW's kind of clock: June 2025, running on at real speed.
     clock: () => new Date(NOW + (Date.now() - started)),
     enableTimers: false,
@@ -355,6 +371,57 @@ describe("the partner board", () => {
     await page.getByRole("heading", { name: /Deadlines/ }).waitFor();
   });
 
+  it("the Sources view lists a CRM source with its counts and the refused record's CRM field", async () => {
+    const deliver = (body: string, secret = DATAVERSE_SECRET) =>
+      fetch(`${tracker.url}/api/sources/${DATAVERSE}/deliveries`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-tracker-key": secret },
+        body,
+      });
+    const profiled = dataverseFixture("create-tenant-profiled");
+    expect((await deliver(profiled)).status).toBe(200);
+    expect((await deliver(dataverseFixture("create-adoption-activity"))).status).toBe(200);
+    expect((await deliver(profiled)).status).toBe(200); // Dataverse's retry: a duplicate
+    expect((await deliver(dataverseFixture("create-missing-delivery"))).status).toBe(400);
+    expect((await deliver(profiled, "dv-board-guess-0002")).status).toBe(401);
+    const api = (await client.get("sources")).body.sources as {
+      name: string;
+      activity: Record<string, number>;
+    }[];
+    const listed = api.find((s) => s.name === DATAVERSE)!;
+    expect(listed.activity).toMatchObject({ delivered: 2, duplicates: 1, refused: 1, unauthorized: 1 });
+
+    // Reached from the nav by keyboard, as every view.
+    await open("#/");
+    await boardLoaded();
+    for (let i = 0; i < 20; i++) {
+      await page.keyboard.press("Tab");
+      if ((await page.evaluate(() => document.activeElement?.textContent)) === "Sources") break;
+    }
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.evaluate(() => location.hash)).toBe("#/sources");
+    await page.getByRole("table", { name: "Your sources and their deliveries" }).waitFor();
+    const row = page.locator(`tr[data-source="${DATAVERSE}"]`);
+    const counts = await row
+      .locator("[data-count]")
+      .evaluateAll((cells) => cells.map((c) => [c.getAttribute("data-count"), c.textContent]));
+    expect(counts).toEqual([
+      ["delivered", "2"],
+      ["duplicates", "1"],
+      ["refused", "1"],
+      ["unauthorized", "1"],
+    ]);
+    const rowText = (await row.textContent()) ?? "";
+    expect(rowText).toContain("Dataverse");
+    expect(rowText).toContain("HttpHeader");
+    expect(rowText).not.toContain("never"); // it has a last delivery
+    expect(await page.content()).not.toContain(DATAVERSE_SECRET);
+    const refused = await page
+      .locator(`[data-testid=refusals-table] tr[data-refusal="${DATAVERSE}"] code`)
+      .allTextContents();
+    expect(refused).toContain("$.InputParameters.Target.tracker_data.delivery");
+  });
+
   it("has no serious or critical axe violations in any view, at 1280×800 and 390×844 (screenshots of each)", async () => {
     const views = [
       ["board", "#/"],
@@ -363,6 +430,7 @@ describe("the partner board", () => {
       ["designation", "#/designation"],
       ["record", "#/record"],
       ["import", "#/import"],
+      ["sources", "#/sources"],
     ] as const;
     const found: string[] = [];
     for (const [width, height] of [
