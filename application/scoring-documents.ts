@@ -72,7 +72,13 @@ export interface SourceDocument {
   docType: "source";
   source: string;
   seq: number;
-  /** Tenant sources: the facts per workload. */
+  /**
+   * Tenant sources: per workload, the pair head's document id and the scoring-facts version read from it.
+   * The facts themselves are read back from the head (bounded, point read), so what a usage report
+   * rewrites here stays the same size however long the pair's usage history grows.
+   */
+  heads?: Record<string, readonly [id: string, v: number]>;
+  /** Tenant sources written by the previous version: the facts inline (read as before, moved to `heads` on the next claim). */
   pairs?: Record<string, PairFacts>;
   /** The partner source: the partner head version its entries were computed from, and the entries. */
   v?: number;

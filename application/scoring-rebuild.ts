@@ -64,6 +64,7 @@ export async function rebuildPartner(
         )
       ).map((p) => p.id);
   const tenants = new Map<string, Record<string, PairFacts>>();
+  const headIds = new Map<string, string>(); // tenant|workload -> pair head id (sources name heads, not facts)
   await inParallel(ids, 2 * PARALLEL, async (id) => {
     const head = (await transient(() => heads.read(partnerId, id)))?.doc as PairDocument | undefined;
     if (!head) return;
@@ -71,6 +72,7 @@ export async function rebuildPartner(
     const pairs = tenants.get(tenant) ?? {};
     pairs[head.workload] = scoringFactsOfHead(head);
     tenants.set(tenant, pairs);
+    headIds.set(`${tenant}|${head.workload}`, head.id);
   });
   const partnerHead = (await heads.read(partnerId, PARTNER_DOCUMENT_ID))?.doc as PartnerDocument | undefined;
 
@@ -113,7 +115,18 @@ export async function rebuildPartner(
       docType: "source",
       source,
       seq,
-      ...state,
+      ...(state.pairs !== undefined
+        ? {
+            heads: Object.fromEntries(
+              Object.entries(state.pairs).map(([w, f]) => [
+                w,
+                [headIds.get(`${source}|${w}`)!, f.v] as const,
+              ]),
+            ),
+          }
+        : {}),
+      ...(state.v !== undefined ? { v: state.v } : {}),
+      ...(state.certs !== undefined ? { certs: state.certs } : {}),
       months: Object.fromEntries([...wanted].map(([m, e]) => [m, digest(e)])),
       touch: [],
       complete: true,

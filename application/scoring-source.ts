@@ -11,6 +11,7 @@ import {
 } from "../domain/designation.ts";
 import type { EngagementEvent } from "../domain/events.ts";
 import { type TimedEvent, timed } from "../domain/facts.ts";
+import { DocumentConflict } from "./ports/document-collection.ts";
 import {
   eventsAfterCut,
   type LegacyHead,
@@ -44,6 +45,19 @@ export function partnerState(
   if (old?.v !== undefined && old.v >= head.version) return undefined;
   const certs = scoringEntriesOf({ kind: "partner", events: timedScoring(eventsAfterCut(head)) }, rules);
   return { v: head.version, certs: certs.map(packEntry) };
+}
+
+/** A source's state for a claim; `changed`: it differs from what the source document was computed from. */
+export interface Next {
+  state: SourceState;
+  ids?: Record<string, string>;
+  changed: boolean;
+}
+
+/** The partner source's state for a claim: newer certifications, or the stored ones unchanged. */
+export function partnerNext(old: SourceDocument | undefined, head: PartnerDocument, rules: RuleSetOn): Next {
+  const state = partnerState(old, head, rules);
+  return state ? { state, changed: true } : { state: { v: old?.v, certs: old?.certs }, changed: false };
 }
 
 /** The entries of a source in a given state. */
@@ -107,18 +121,46 @@ function eventsOfFacts(f: PairFacts): TimedEvent[] {
   return out;
 }
 
-/** Newer facts (higher head version per pair) merged in; undefined when nothing is newer. */
-export function mergePairs(
+/** A pair's facts as a healed head gives them, with the head's document id. */
+export type HeadFacts = readonly [workload: string, facts: PairFacts, headId: string];
+
+/**
+ * A tenant source's state: the stored facts (inline in documents of the previous version, else read
+ * back from the pair heads the document names, unless the batch brings facts at least as new) with the
+ * batch's newer facts merged in (per pair, higher head version wins: order-free and idempotent).
+ * `changed`: some pair's version differs from the stored one, so its entries must be recomputed.
+ */
+export async function tenantState(
   old: SourceDocument | undefined,
-  facts: readonly (readonly [string, PairFacts])[],
-): SourceState | undefined {
-  const pairs = { ...(old?.pairs ?? {}) };
-  let changed = false;
-  for (const [workload, f] of facts) {
-    const seen = pairs[workload];
-    if (seen && seen.v >= f.v) continue;
-    pairs[workload] = f;
-    changed = true;
+  batch: readonly HeadFacts[],
+  readHead: (id: string) => Promise<PairDocument | LegacyHead | undefined>,
+): Promise<{ state: SourceState; ids: Record<string, string>; changed: boolean }> {
+  const pairs: Record<string, PairFacts> = { ...(old?.pairs ?? {}) };
+  const stored: Record<string, number> = {};
+  const ids: Record<string, string> = {};
+  for (const [w, f] of Object.entries(pairs)) stored[w] = f.v;
+  const fromBatch = new Map(batch.map((b) => [b[0], b]));
+  await Promise.all(
+    Object.entries(old?.heads ?? {}).map(async ([w, [id, v]]) => {
+      stored[w] = v;
+      ids[w] = id;
+      const b = fromBatch.get(w);
+      if (b && b[1].v >= v) return;
+      const head = await readHead(id);
+      const f = head ? scoringFactsOfHead(head) : undefined;
+      // Heads only move forward: an older one is a stale read (retried), never facts to go back to.
+      if (!f || f.v < v) throw new DocumentConflict(id, 412);
+      pairs[w] = f;
+    }),
+  );
+  for (const [w, f, id] of batch) {
+    ids[w] = id;
+    const seen = pairs[w];
+    if (!seen || seen.v < f.v) pairs[w] = f;
   }
-  return changed ? { pairs } : undefined;
+  // A pair still inline (previous version) whose head is now known moves to a reference: one write.
+  const changed =
+    Object.keys(pairs).some((w) => pairs[w]!.v !== stored[w]) ||
+    Object.keys(old?.pairs ?? {}).some((w) => ids[w] !== undefined);
+  return { state: { pairs }, ids, changed };
 }

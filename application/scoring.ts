@@ -43,11 +43,12 @@ import { type RebuildStats, rebuildPartner } from "./scoring-rebuild.ts";
 import { allPages, inParallel, PARALLEL, untilWritten, writeOver } from "./scoring-requests.ts";
 import {
   entriesOf,
-  mergePairs,
+  type HeadFacts,
+  type Next,
   PARTNER_SOURCE,
-  partnerState,
-  type SourceState,
+  partnerNext,
   scoringFactsOfHead,
+  tenantState,
 } from "./scoring-source.ts";
 
 // What the host, the function and the tests name from here (the rest is in the files listed below).
@@ -74,9 +75,11 @@ export { MAX_SERIES_MONTHS, presentScore, presentSeries, seriesMonths } from "./
 // `traceComplete: false`, as they do when more losses are active than traced.
 //
 // Documents (all in the partner's partition):
-// - `source|<tenant>` / `source|partner`: the serialization point of a source. It holds the source's
-//   scoring FACTS (per pair, from the pair heads the projector hands over: approvals, completions, usage
-//   by month, with the head version they were read from; the partner's head version), a claim `seq`, the
+// - `source|<tenant>` / `source|partner`: the serialization point of a source. It names the source's
+//   scoring FACTS (per pair, the id of the pair head and the facts version read from it, the facts read
+//   back from that bounded head when a claim needs them, so a usage report rewrites the same few bytes
+//   however long the history; documents of the previous version keep the facts inline and still read;
+//   the partner's head version and certification entries), a claim `seq`, the
 //   digest of its entries per month, and `touch`/`complete` for crash recovery. A writer merges newer
 //   facts (per pair, higher head version wins: order-free and idempotent), recomputes the entries and
 //   claims the document etag-checked with seq + 1.
@@ -207,13 +210,11 @@ export class Scoring {
     }
     const jobs: (() => Promise<Claim | undefined>)[] = [];
     for (const { partnerId, tenant, pairs } of tenants.values()) {
-      const facts = pairs.map((p) => [p.workload, scoringFactsOfHead(p)] as const);
-      jobs.push(() => this.claim(partnerId, tenant, (old) => mergePairs(old, facts)));
+      const facts = pairs.map((p): HeadFacts => [p.workload, scoringFactsOfHead(p), p.id]);
+      jobs.push(() => this.claim(partnerId, tenant, (old) => this.tenantState(partnerId, old, facts)));
     }
     for (const head of partners.values())
-      jobs.push(() =>
-        this.claim(head.partnerId, PARTNER_SOURCE, (old) => partnerState(old, head, this.rules)),
-      );
+      jobs.push(() => this.claim(head.partnerId, PARTNER_SOURCE, (old) => this.partnerState(old, head)));
     await this.apply(jobs);
   }
 
@@ -224,18 +225,24 @@ export class Scoring {
   async updateTenant(partnerId: string, tenantId: string): Promise<void> {
     const tenant = tenantId.toLowerCase();
     const facts = (await this.tenantPairs(partnerId, tenantId)).map(
-      (p) => [p.workload, scoringFactsOfHead(p)] as const,
+      (p): HeadFacts => [p.workload, scoringFactsOfHead(p), p.id],
     );
-    await this.apply([() => this.claim(partnerId, tenant, (old) => mergePairs(old, facts))]);
+    await this.apply([() => this.claim(partnerId, tenant, (old) => this.tenantState(partnerId, old, facts))]);
   }
 
   /** The partner's certification entries refreshed from its partner head (a point read). */
   async updatePartner(partnerId: string): Promise<void> {
     const head = (await this.heads.read(partnerId, PARTNER_DOCUMENT_ID))?.doc as PartnerDocument | undefined;
     if (!head) return;
-    await this.apply([
-      () => this.claim(partnerId, PARTNER_SOURCE, (old) => partnerState(old, head, this.rules)),
-    ]);
+    await this.apply([() => this.claim(partnerId, PARTNER_SOURCE, (old) => this.partnerState(old, head))]);
+  }
+
+  private tenantState(partnerId: string, old: SourceDocument | undefined, facts: readonly HeadFacts[]) {
+    return tenantState(old, facts, async (id) => (await this.heads.read(partnerId, id))?.doc as PairDocument);
+  }
+
+  private async partnerState(old: SourceDocument | undefined, head: PartnerDocument): Promise<Next> {
+    return partnerNext(old, head, this.rules);
   }
 
   private tenantPairs(partnerId: string, tenantId: string): Promise<PairDocument[]> {
@@ -298,17 +305,19 @@ export class Scoring {
   private async claim(
     partnerId: string,
     source: string,
-    next: (old: SourceDocument | undefined) => SourceState | undefined,
+    next: (old: SourceDocument | undefined) => Promise<Next>,
   ): Promise<Claim | undefined> {
     return untilWritten(async () => {
       const before = (await this.scores.read(partnerId, sourceId(source))) as
         | Versioned<SourceDocument>
         | undefined;
       const old = before?.doc;
-      const state = next(old);
+      const { state: s, ids, changed } = await next(old);
       // Nothing newer (a redelivered batch): done, unless an earlier claim was left unfinished.
-      if (state === undefined && (old === undefined || old.complete)) return undefined;
-      const s: SourceState = state ?? { pairs: old!.pairs, v: old!.v, certs: old!.certs };
+      if (!changed && (old === undefined || old.complete)) return undefined;
+      // Pairs whose head is known are stored as a reference (bounded); the others stay inline.
+      const heads = Object.entries(s.pairs ?? {}).filter(([w]) => ids?.[w] !== undefined);
+      const inline = Object.entries(s.pairs ?? {}).filter(([w]) => ids?.[w] === undefined);
       const wanted = byShard(entriesOf(source, s, this.rules).map(packEntry));
       const digests = Object.fromEntries([...wanted].map(([m, e]) => [m, digest(e)]));
       const oldMonths = old?.months ?? {};
@@ -326,7 +335,10 @@ export class Scoring {
         docType: "source",
         source,
         seq,
-        ...(s.pairs !== undefined ? { pairs: s.pairs } : {}),
+        ...(heads.length > 0
+          ? { heads: Object.fromEntries(heads.map(([w, f]) => [w, [ids![w]!, f.v] as const])) }
+          : {}),
+        ...(inline.length > 0 ? { pairs: Object.fromEntries(inline) } : {}),
         ...(s.v !== undefined ? { v: s.v } : {}),
         ...(s.certs !== undefined ? { certs: s.certs } : {}),
         months: digests,
