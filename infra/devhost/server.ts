@@ -4,12 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import type {
-  Cookie,
-  HttpRequestInit,
-  HttpRequest as HttpRequestType,
   HttpResponseInit,
   InvocationContext as InvocationContextType,
   LogLevel,
@@ -24,10 +19,12 @@ import type {
   HttpMethod,
   TimerDefinition,
 } from "../../functions/registry.ts";
+import { toFunctionsRequest, writeResponse } from "./http-io.ts";
+import { byRank, compileRoute, matchRoute } from "./routes.ts";
 import { scheduleTimers } from "./timers.ts";
 
 // Default import: Node's ESM loader cannot see the classes of this CJS bundle as named exports.
-const { HttpRequest, HttpResponse, InvocationContext } = azureFunctions;
+const { InvocationContext } = azureFunctions;
 
 export type LogSink = (level: LogLevel, ...args: unknown[]) => void;
 
@@ -81,119 +78,6 @@ const consoleSink: LogSink = (level, ...args) => {
   else if (level === "debug" || level === "trace") console.debug(...args);
   else if (level !== "none") console.log(...args);
 };
-
-// ---- routes ---------------------------------------------------------------------------------------------
-
-type Segment =
-  | { kind: "literal"; text: string }
-  | { kind: "param"; name: string; constraint?: string; optional: boolean }
-  | { kind: "catchAll"; name: string };
-
-interface Route {
-  definition: HttpDefinition;
-  segments: Segment[];
-  /** Lower sorts first: literals beat constrained params beat params beat optionals beat catch-alls. */
-  rank: number[];
-}
-
-const PARAM = /^\{(\*)?([A-Za-z_][A-Za-z0-9_]*)(?::([^{}?]+))?(\?)?\}$/;
-
-function compileRoute(definition: HttpDefinition): Route {
-  const parts = definition.route
-    .replace(/^\/+|\/+$/g, "")
-    .split("/")
-    .filter(Boolean);
-  const segments = parts.map((part): Segment => {
-    const param = PARAM.exec(part);
-    if (param) {
-      const [, star, name = "", constraint, optional] = param;
-      return star ? { kind: "catchAll", name } : { kind: "param", name, constraint, optional: !!optional };
-    }
-    // ASP.NET also allows segments like `{name}.json`; nothing here needs them, so refuse rather than misroute.
-    if (part.includes("{") || part.includes("}")) {
-      throw new Error(
-        `function "${definition.name}": route segment "${part}" is not supported by the dev host`,
-      );
-    }
-    return { kind: "literal", text: part.toLowerCase() };
-  });
-  const rank = segments.map((s) =>
-    s.kind === "literal" ? 0 : s.kind === "catchAll" ? 4 : s.optional ? 3 : s.constraint ? 1 : 2,
-  );
-  return { definition, segments, rank };
-}
-
-function byRank(a: Route, b: Route): number {
-  for (let i = 0; i < Math.max(a.rank.length, b.rank.length); i++) {
-    const diff = (a.rank[i] ?? -1) - (b.rank[i] ?? -1);
-    if (diff !== 0) return diff;
-  }
-  return 0;
-}
-
-// The common ASP.NET route constraints; any other constraint is accepted unchecked.
-const constraints: Record<string, RegExp> = {
-  int: /^-?\d+$/,
-  long: /^-?\d+$/,
-  bool: /^(true|false)$/i,
-  alpha: /^[A-Za-z]+$/,
-  guid: /^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$/i,
-};
-
-function matchRoute(route: Route, path: readonly string[]): Record<string, string> | undefined {
-  const params: Record<string, string> = {};
-  for (const [i, segment] of route.segments.entries()) {
-    if (segment.kind === "catchAll") {
-      params[segment.name] = path.slice(i).join("/");
-      return params;
-    }
-    const part = path[i];
-    if (part === undefined) {
-      if (segment.kind === "param" && segment.optional) continue;
-      return undefined;
-    }
-    if (segment.kind === "literal") {
-      if (part.toLowerCase() !== segment.text) return undefined;
-    } else {
-      const check = segment.constraint ? constraints[segment.constraint.toLowerCase()] : undefined;
-      if (check && !check.test(part)) return undefined;
-      params[segment.name] = part;
-    }
-  }
-  return path.length <= route.segments.length ? params : undefined;
-}
-
-// ---- responses ------------------------------------------------------------------------------------------
-
-function serializeCookie(cookie: Cookie): string {
-  let out = `${cookie.name}=${cookie.value}`;
-  if (cookie.domain) out += `; Domain=${cookie.domain}`;
-  if (cookie.path) out += `; Path=${cookie.path}`;
-  if (cookie.expires !== undefined) out += `; Expires=${new Date(cookie.expires).toUTCString()}`;
-  if (cookie.maxAge !== undefined) out += `; Max-Age=${cookie.maxAge}`;
-  if (cookie.secure) out += "; Secure";
-  if (cookie.httpOnly) out += "; HttpOnly";
-  if (cookie.sameSite) out += `; SameSite=${cookie.sameSite}`;
-  return out;
-}
-
-/** Writes a handler's result, streaming any body; the library's HttpResponse does the body/jsonBody conversion. */
-async function writeResponse(res: ServerResponse, result: HttpResponseInit, method: string): Promise<void> {
-  // The client has gone (an aborted upload, say): there is no one to answer.
-  if (res.destroyed) return;
-  const response = result instanceof HttpResponse ? result : new HttpResponse(result);
-  res.statusCode = response.status;
-  response.headers.forEach((value, name) => {
-    if (name !== "set-cookie") res.setHeader(name, value);
-  });
-  const setCookies = [...response.headers.getSetCookie(), ...response.cookies.map(serializeCookie)];
-  if (setCookies.length > 0) res.setHeader("set-cookie", setCookies);
-  if (!response.body || method === "HEAD") {
-    res.end();
-    return;
-  }
-  await pipeline(Readable.fromWeb(response.body), res);
-}
 
 // ---- host -----------------------------------------------------------------------------------------------
 
@@ -287,22 +171,7 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
     }
 
     const { definition } = hit.route;
-    const headers = new Headers();
-    for (let i = 0; i + 1 < req.rawHeaders.length; i += 2)
-      headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
-    const hasBody = method !== "GET" && method !== "HEAD";
-    // Hand the IncomingMessage itself (an async iterable) to the fetch Request, as the Azure worker does in
-    // stream mode: the body is pulled chunk by chunk as the handler reads it, never buffered here.
-    const nativeRequest = new Request(url, {
-      method,
-      headers,
-      body: hasBody ? req : undefined,
-      duplex: "half",
-    });
-    // `nativeRequest` is how @azure/functions builds a streamed HttpRequest; the public HttpRequestInit only
-    // types string/bytes bodies, hence the widened init.
-    const init: HttpRequestInit & { nativeRequest: Request } = { nativeRequest, params: hit.params };
-    const request: HttpRequestType = new HttpRequest(init);
+    const { headers, request } = toFunctionsRequest(req, url, method, hit.params);
     const context = contextFor(definition.name, "httpTrigger");
 
     if (!keyAccepted(definition.authLevel ?? "function", headers, url)) {
