@@ -3,7 +3,6 @@ import { type EngagementEvent, EVENT_VOIDED } from "../domain/events.ts";
 import { byBusinessTime, type TimedEvent, timed } from "../domain/facts.ts";
 import {
   canonicalInstant,
-  EMPTY_FOLD,
   type FoldState,
   foldEvents,
   pairKeyOf,
@@ -13,11 +12,20 @@ import {
 import type { PairState } from "../domain/pair-state.ts";
 import { idempotencyKey } from "./idempotency.ts";
 import {
-  extendPairFacts,
-  NO_SCORING_FACTS,
-  SCORED_TYPES,
-  type PairFacts as ScoringFacts,
-} from "./scoring-facts.ts";
+  type Cut,
+  EMPTY_SNAPSHOT,
+  emptyHead,
+  HEAD_FORMAT,
+  isCurrentHead,
+  type LegacyHead,
+  type PairDocument,
+  type ProjectionDocument,
+  type Snapshot,
+} from "./projection-documents.ts";
+import { extendPairFacts, NO_SCORING_FACTS, SCORED_TYPES } from "./scoring-facts.ts";
+
+// Document shapes, ids and empty heads live in projection-documents.ts; re-exported for existing imports.
+export * from "./projection-documents.ts";
 
 // Projection documents live in the `pairs` container (partition /partnerId), one per stream: the
 // stream's head for appends (equinox's "tip") and the read model for queries. A head is BOUNDED:
@@ -25,8 +33,6 @@ import {
 // the cut, at most TAIL_MAX of them unless dated in the future). It can always be thrown away and
 // folded again from the events container (`npm run rebuild`).
 
-/** Storage format of heads; documents without it carry their whole streams (the first version). */
-export const HEAD_FORMAT = 2;
 /** Events kept unfolded after the cut: a late event landing among them costs no refold. */
 export const TAIL_MAX = 8;
 /** An event that changes how an EARLIER event folds: always refolded from the event documents. */
@@ -45,140 +51,6 @@ const foldableUntil = (now: Date) => now.getTime() - FOLD_LAG_MS;
  * A state asked before such a cut then comes from the event documents (or is derived at the cut).
  */
 export const TAIL_HARD_MAX = 256;
-
-/** The business-time position of the last event folded into a snapshot (byBusinessTime's order). */
-export interface Cut {
-  t: number;
-  s: string;
-  i: string;
-}
-
-export interface Snapshot {
-  /** Every stored event at or before the cut is folded in `fold`; every one after it is in `tail`. */
-  cut: Cut | null;
-  fold: FoldState;
-}
-
-interface HeadDocument {
-  id: string;
-  partnerId: string;
-  streamId: string;
-  format: typeof HEAD_FORMAT;
-  /** The stream version folded into this document. */
-  version: number;
-  snapshot: Snapshot;
-  /** The events after the cut, distinct, in business order. */
-  tail: EngagementEvent[];
-  /** Keys of events the streams' voids name (bounded by the voids): such an event, arriving, is refolded. */
-  voidTargets?: string[];
-  projectedAt: string;
-}
-
-export interface PairDocument extends HeadDocument {
-  docType: "pair";
-  tenantId: string;
-  workload: string;
-  /** The tenant stream's version folded in (tenant events apply to every pair, through snapshot and tail). */
-  tenantVersion: number;
-  /** The version whose append last changed the pair's scoring facts: the designation read model skips the rest. */
-  scoringVersion?: number;
-  snapshot: Snapshot & { scoring: ScoringFacts };
-  /** STATE.md at `projectedAt`, without the timeline; filters and lists read it. */
-  state: PairState;
-  /** Earliest date this pair has a claim-window alert to raise (the timer queries by it). */
-  nextAlertOn: string | null;
-  /** Alert keys already raised for this pair (the timer's exactly-once record). */
-  raisedAlerts: string[];
-  /** The tenant profile's customer name (the board shows and searches it); null until profiled. */
-  customerName?: string | null;
-  /** Lower-cased customer name and tenant id: what `GET /api/pairs?search=` matches with CONTAINS. */
-  search?: string;
-}
-
-export interface TenantDocument extends HeadDocument {
-  docType: "tenant";
-  tenantId: string;
-}
-
-/** A partner's certifications: few, so its head keeps them all in `tail` (never cut). */
-export interface PartnerDocument extends HeadDocument {
-  docType: "partner";
-}
-
-export type ProjectionDocument = PairDocument | TenantDocument | PartnerDocument;
-
-/** A head as the first version stored it: the whole stream (and the tenant's) copied in. */
-export type LegacyHead = Omit<ProjectionDocument, "format" | "snapshot" | "tail"> & {
-  format?: undefined;
-  events: EngagementEvent[];
-  tenantEvents?: EngagementEvent[];
-  tenantVersion?: number;
-};
-
-/** Document ids inside a partner's partition. */
-export const pairDocumentId = (tenantId: string, workload: string) =>
-  `pair|${tenantId.toLowerCase()}|${workload}`;
-export const tenantDocumentId = (tenantId: string) => `tenant|${tenantId.toLowerCase()}`;
-export const PARTNER_DOCUMENT_ID = "partner";
-
-/** Which projection document heads a stream. */
-export function headOf(streamId: string): {
-  partnerId: string;
-  id: string;
-  docType: ProjectionDocument["docType"];
-} {
-  const parts = streamId.split("|");
-  if (parts.length === 3)
-    return { partnerId: parts[0]!, id: pairDocumentId(parts[1]!, parts[2]!), docType: "pair" };
-  if (parts.length === 2) return { partnerId: parts[0]!, id: tenantDocumentId(parts[1]!), docType: "tenant" };
-  return { partnerId: parts[0]!, id: PARTNER_DOCUMENT_ID, docType: "partner" };
-}
-
-const EMPTY_SNAPSHOT: Snapshot = { cut: null, fold: EMPTY_FOLD };
-
-export function emptyHead(streamId: string, now: Date): ProjectionDocument {
-  const head = headOf(streamId);
-  const base = {
-    id: head.id,
-    partnerId: head.partnerId,
-    streamId,
-    format: HEAD_FORMAT as typeof HEAD_FORMAT,
-    version: 0,
-    snapshot: EMPTY_SNAPSHOT,
-    tail: [],
-    projectedAt: now.toISOString(),
-  };
-  if (head.docType === "partner") return { ...base, docType: "partner" };
-  const tenantId = streamId.split("|")[1]!;
-  if (head.docType === "tenant") return { ...base, docType: "tenant", tenantId };
-  const key = pairKeyOf(streamId);
-  const pair: PairDocument = {
-    ...base,
-    docType: "pair",
-    tenantId,
-    workload: key.workload,
-    tenantVersion: 0,
-    scoringVersion: 0,
-    snapshot: { ...EMPTY_SNAPSHOT, scoring: NO_SCORING_FACTS },
-    state: verdictAt(EMPTY_FOLD, key, canonicalInstant(now.toISOString())),
-    nextAlertOn: null,
-    raisedAlerts: [],
-  };
-  return pair;
-}
-
-/** A new pair starts from its tenant's head: the tenant's snapshot is the pair's up to the tenant's cut. */
-export function pairFromTenant(pair: PairDocument, tenant: TenantDocument): PairDocument {
-  return {
-    ...pair,
-    tenantVersion: tenant.version,
-    snapshot: { ...tenant.snapshot, scoring: NO_SCORING_FACTS },
-    tail: tenant.tail,
-    ...(tenant.voidTargets?.length ? { voidTargets: tenant.voidTargets } : {}),
-  };
-}
-
-export const isCurrentHead = (doc: { format?: unknown }): boolean => doc.format === HEAD_FORMAT;
 
 const cutOf = (t: TimedEvent): Cut => ({ t: t.timeMs, s: t.event.source, i: t.event.id });
 const afterCut = (t: TimedEvent, cut: Cut | null) =>
