@@ -2,9 +2,11 @@ import { z } from "zod";
 import { isCalendarDate } from "./dates.ts";
 import { instantSchema } from "./instants.ts";
 import { KNOWN_WORKLOADS } from "./rules/index.ts";
+import { DEPLOYMENT_ACTIVITIES, POE_DOCUMENT_KINDS } from "./value-sets.ts";
 
 // Which stream an event belongs to (domain/streams.ts), re-exported where events are defined.
 export * from "./streams.ts";
+export { DEPLOYMENT_ACTIVITIES, POE_DOCUMENT_KINDS } from "./value-sets.ts";
 
 // The inbound contract (contract/EVENTS.md) as zod schemas: one per type, types inferred from them.
 // Unknown extra fields are kept (CloudEvents extensions on the envelope, new optional fields in data).
@@ -87,18 +89,7 @@ export const PresalesMilestoneReached = pairEvent(
 export const DeploymentStarted = pairEvent(
   "deployment.started",
   z.looseObject({
-    activities: z
-      .array(
-        z.enum([
-          "provisioning",
-          "configuration",
-          "policy-customization",
-          "migration",
-          "integration",
-          "pilot",
-        ]),
-      )
-      .min(1),
+    activities: z.array(z.enum(DEPLOYMENT_ACTIVITIES)).min(1),
     delivery,
     plannedStart: calendarDate.optional(),
     plannedEnd: calendarDate.optional(),
@@ -169,15 +160,6 @@ export const DisclosureRecorded = pairEvent(
   "disclosure.recorded",
   z.looseObject({ disclosedOn: calendarDate }),
 );
-export const POE_DOCUMENT_KINDS = [
-  "sow",
-  "poe-template",
-  "roadmap",
-  "architecture",
-  "meeting-notes",
-  "acknowledgement",
-  "other",
-] as const;
 export const PoeDocumentAttached = pairEvent(
   "poe.document.attached",
   z.looseObject({

@@ -16,6 +16,7 @@ import {
 import { type Eligibility, type Reason, reasonsFor } from "./reasons.ts";
 import { programYearOf, type RuleId, ruleSetOn } from "./rules/index.ts";
 import { type PairUsage, pairUsage } from "./usage.ts";
+import type { CLAIM_STATUSES } from "./value-sets.ts";
 import { recentWork } from "./work-recency.ts";
 
 export { engagementEnd, engagementStart, POE_RULES, poeMissing, poeRecommended } from "./poe-check.ts";
@@ -36,16 +37,7 @@ export type {
 // Each closed set of values is declared once here; zod, OpenAPI and handlers take it from these lists.
 export const STAGE_VALUES = ["none", "presales", "deployment", "adoption", "managed-services"] as const;
 export type Stage = (typeof STAGE_VALUES)[number];
-export const CLAIM_STATUSES = [
-  "unclaimed",
-  "submitted",
-  "info-requested",
-  "resubmitted",
-  "approved",
-  "rejected",
-  "declined",
-  "disassociated",
-] as const;
+export { CLAIM_STATUSES } from "./value-sets.ts";
 export type ClaimStatus = (typeof CLAIM_STATUSES)[number];
 export const WINDOW_CODES = [
   "claim-early",

@@ -1,3 +1,5 @@
+import { CLAIM_STATUSES } from "../../domain/value-sets.ts";
+
 // Words the board shows for the contract's codes. The verdict's own `message` fields come from the
 // service (they explain themselves); these only name codes and say what to provide.
 export const STAGES = ["managed-services", "adoption", "deployment", "presales", "none"] as const;
@@ -9,16 +11,7 @@ export const STAGE_LABEL: Record<string, string> = {
   none: "No engagement yet",
 };
 export const ELIGIBILITY = ["usage-incentive", "usage-recognition", "not-claimable", "excluded"];
-export const STATUSES = [
-  "unclaimed",
-  "submitted",
-  "info-requested",
-  "resubmitted",
-  "approved",
-  "rejected",
-  "declined",
-  "disassociated",
-];
+export const STATUSES: string[] = [...CLAIM_STATUSES];
 
 export const label = (code: string) => code.replace(/-/g, " ");
 

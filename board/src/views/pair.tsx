@@ -2,6 +2,7 @@
 // ids), the POE checklist, documents (drag-and-drop upload, download), the POE summary to copy, and
 // the claim's history with the reviewer. A mistaken event is voided from the timeline, never deleted.
 import { useCallback, useEffect, useState } from "preact/hooks";
+import { POE_DOCUMENT_KINDS } from "../../../domain/value-sets.ts";
 import { api, download, pairPath, query } from "../api.ts";
 import { daysText, label, POE_ADVICE, WINDOW_LABEL } from "../text.ts";
 import type { CloudEvent, Pair } from "../types.ts";
@@ -308,15 +309,7 @@ function Documents(props: { path: string; workload: string; documents: CloudEven
         <div class="field">
           <label for="doc-kind">Kind</label>
           <select id="doc-kind" value={kind} onChange={(e) => setKind(e.currentTarget.value)}>
-            {[
-              "sow",
-              "poe-template",
-              "roadmap",
-              "architecture",
-              "meeting-notes",
-              "acknowledgement",
-              "other",
-            ].map((k) => (
+            {POE_DOCUMENT_KINDS.map((k) => (
               <option key={k} value={k}>
                 {label(k)}
               </option>

@@ -1,6 +1,7 @@
 // Record by hand: the events a partner records without a CRM, sent to POST /api/recorded-events with
 // the API key. Each form carries its own event id, so submitting twice stores the event once.
 import { useEffect, useMemo, useState } from "preact/hooks";
+import { DEPLOYMENT_ACTIVITIES } from "../../../domain/value-sets.ts";
 import { api } from "../api.ts";
 import { label } from "../text.ts";
 import { ErrorNote, pairHref } from "./common.tsx";
@@ -50,14 +51,7 @@ const FORMS: Record<string, { title: string; tenant?: boolean; fields: Field[] }
         name: "activities",
         label: "Activities",
         kind: "multi",
-        options: [
-          "provisioning",
-          "configuration",
-          "policy-customization",
-          "migration",
-          "integration",
-          "pilot",
-        ],
+        options: DEPLOYMENT_ACTIVITIES,
       },
       DELIVERY,
       { name: "plannedStart", label: "Planned start", kind: "date", optional: true },

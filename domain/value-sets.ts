@@ -1,0 +1,33 @@
+// Closed sets of contract values that the board shows as choices. Kept free of imports so the
+// browser bundle can take them without zod or the rules (events.ts and pair-state.ts re-export them).
+
+export const CLAIM_STATUSES = [
+  "unclaimed",
+  "submitted",
+  "info-requested",
+  "resubmitted",
+  "approved",
+  "rejected",
+  "declined",
+  "disassociated",
+] as const;
+
+export const POE_DOCUMENT_KINDS = [
+  "sow",
+  "poe-template",
+  "roadmap",
+  "architecture",
+  "meeting-notes",
+  "acknowledgement",
+  "other",
+] as const;
+
+/** What a deployment.started event may name as its hands-on work (EVENTS.md). */
+export const DEPLOYMENT_ACTIVITIES = [
+  "provisioning",
+  "configuration",
+  "policy-customization",
+  "migration",
+  "integration",
+  "pilot",
+] as const;
