@@ -177,9 +177,11 @@ function designationContribution({ facts, workload, status, asOf }: AdviceInput)
     message:
       parts.length === 0
         ? `The approved claim no longer contributes to the Security designation score: each contribution expires ` +
-          `12 months after the date that earned it (DES-6). New deployments or usage growth would add points.`
+          `${now.contributionLifetimeMonths.value} months after the date that earned it (DES-6). New deployments or ` +
+          `usage growth would add points.`
         : `This approved pair contributes to the Security designation score: ${listed.join("; ")}. Each contribution ` +
-          `expires 12 months after the date that earned it (DES-6), so plan new claims or completions before ${lastUntil}. ` +
+          `expires ${now.contributionLifetimeMonths.value} months after the date that earned it (DES-6), so plan new ` +
+          `claims or completions before ${lastUntil}. ` +
           `Points are before the metric caps.`,
     facts: { approvedOn, contributions: parts, countsUntil: lastUntil || null },
   };
