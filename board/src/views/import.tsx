@@ -4,14 +4,13 @@ import { useState } from "preact/hooks";
 import { api } from "../api.ts";
 import { label } from "../text.ts";
 import type { Pair } from "../types.ts";
-import { ErrorNote, pairHref } from "./common.tsx";
+import { DropZone, ErrorNote, pairHref } from "./common.tsx";
 
 export function ImportView() {
   const [file, setFile] = useState<{ name: string; text: string } | null>(null);
   const [preview, setPreview] = useState<{ events: number; asOf: string; pairs: Pair[] } | null>(null);
   const [stored, setStored] = useState("");
   const [error, setError] = useState<unknown>(null);
-  const [over, setOver] = useState(false);
 
   const post = (text: string, dryRun: boolean) =>
     api<{ events: number; asOf: string; pairs: Pair[]; accepted: number; duplicates: number }>(
@@ -38,32 +37,11 @@ export function ImportView() {
         One CloudEvent per line (NDJSON), as a CRM exports them. You see the verdicts first; nothing is stored
         until you say so.
       </p>
-      <label
-        class={`dropzone${over ? " over" : ""}`}
-        onDragOver={(e) => {
-          e.preventDefault();
-          setOver(true);
-        }}
-        onDragLeave={() => setOver(false)}
-        onDrop={(e) => {
-          e.preventDefault();
-          setOver(false);
-          const f = e.dataTransfer?.files[0];
-          if (f) void choose(f);
-        }}
-      >
-        Drop an NDJSON file here, or choose one
-        <input
-          type="file"
-          class="file-input"
-          accept=".ndjson,.jsonl,.json,application/x-ndjson"
-          onChange={(e) => {
-            const f = e.currentTarget.files?.[0];
-            if (f) void choose(f);
-            e.currentTarget.value = "";
-          }}
-        />
-      </label>
+      <DropZone
+        label="Drop an NDJSON file here, or choose one"
+        accept=".ndjson,.jsonl,.json,application/x-ndjson"
+        onFile={(f) => void choose(f)}
+      />
       <ErrorNote error={error} />
       {file && error !== null && <p data-testid="import-refused">Nothing from {file.name} was stored.</p>}
       {preview && file && (

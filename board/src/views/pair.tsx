@@ -6,7 +6,7 @@ import { POE_DOCUMENT_KINDS } from "../../../domain/value-sets.ts";
 import { api, download, pairPath, query } from "../api.ts";
 import { daysText, label, POE_ADVICE, WINDOW_LABEL } from "../text.ts";
 import type { CloudEvent, Pair } from "../types.ts";
-import { Badge, ErrorNote, Rule } from "./common.tsx";
+import { Badge, DropZone, ErrorNote, Rule } from "./common.tsx";
 
 interface PoeItem {
   code: string;
@@ -255,7 +255,6 @@ function Documents(props: { path: string; workload: string; documents: CloudEven
   const [mentioned, setMentioned] = useState(props.workload);
   const [status, setStatus] = useState("");
   const [error, setError] = useState<unknown>(null);
-  const [over, setOver] = useState(false);
   const upload = async (file: File) => {
     setError(null);
     setStatus(`Uploading ${file.name}…`);
@@ -321,31 +320,7 @@ function Documents(props: { path: string; workload: string; documents: CloudEven
           <input id="doc-workloads" value={mentioned} onInput={(e) => setMentioned(e.currentTarget.value)} />
         </div>
       </div>
-      <label
-        class={`dropzone${over ? " over" : ""}`}
-        onDragOver={(e) => {
-          e.preventDefault();
-          setOver(true);
-        }}
-        onDragLeave={() => setOver(false)}
-        onDrop={(e) => {
-          e.preventDefault();
-          setOver(false);
-          const file = e.dataTransfer?.files[0];
-          if (file) void upload(file);
-        }}
-      >
-        Drop a document here, or choose a file
-        <input
-          type="file"
-          class="file-input"
-          onChange={(e) => {
-            const file = e.currentTarget.files?.[0];
-            if (file) void upload(file);
-            e.currentTarget.value = "";
-          }}
-        />
-      </label>
+      <DropZone label="Drop a document here, or choose a file" onFile={(file) => void upload(file)} />
       <p role="status">{status}</p>
       <ErrorNote error={error} />
     </section>
