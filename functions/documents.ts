@@ -10,7 +10,7 @@ import { services } from "../application/services.ts";
 import { DocumentStorageFailed } from "../infra/blob/poe-documents.ts";
 import { json, notFound, readerPartner } from "./http.ts";
 import { defineHttp } from "./registry.ts";
-import { asOfParam, routeParams } from "./route-params.ts";
+import { pairReadRequest, routeParams } from "./route-params.ts";
 import { isTransientStorageError, storageUnavailable } from "./storage-errors.ts";
 
 async function evidence() {
@@ -124,14 +124,9 @@ export function contentDisposition(fileName: string): string {
 }
 
 export async function poeSummary(request: HttpRequest): Promise<HttpResponseInit> {
-  const caller = await readerPartner(request);
-  if ("response" in caller) return caller.response;
-  const route = routeParams(request, ["tenantId", "workload"]);
-  if ("response" in route) return route.response;
-  const when = asOfParam(request);
-  if ("response" in when) return when.response;
-  const { tenantId, workload } = route.params;
-  const text = await (await evidence()).summary(caller.partnerId, tenantId, workload, when.asOf);
+  const read = await pairReadRequest(request);
+  if ("response" in read) return read.response;
+  const text = await (await evidence()).summary(read.partnerId, read.tenantId, read.workload, read.asOf);
   if (text === undefined) return notFound("This pair");
   return { status: 200, headers: { "content-type": "text/markdown; charset=utf-8" }, body: text };
 }

@@ -8,7 +8,7 @@ import { whenSchema } from "../domain/instants.ts";
 import { CLAIM_STATUSES, ELIGIBILITIES, STAGE_VALUES } from "../domain/pair-state.ts";
 import { json, notFound, queryErrors, readerPartner } from "./http.ts";
 import { defineHttp } from "./registry.ts";
-import { asOfParam, routeParams } from "./route-params.ts";
+import { pairReadRequest } from "./route-params.ts";
 
 // One reader of dates and instants for every route (domain/instants.ts): a date is its whole UTC day.
 const instant = whenSchema;
@@ -51,15 +51,10 @@ export async function listPairs(request: HttpRequest): Promise<HttpResponseInit>
 }
 
 export async function getPair(request: HttpRequest): Promise<HttpResponseInit> {
-  const caller = await readerPartner(request);
-  if ("response" in caller) return caller.response;
-  const route = routeParams(request, ["tenantId", "workload"]);
-  if ("response" in route) return route.response;
-  const when = asOfParam(request);
-  if ("response" in when) return when.response;
+  const read = await pairReadRequest(request);
+  if ("response" in read) return read.response;
   const { pairs } = await services();
-  const { tenantId, workload } = route.params;
-  const state = await pairs.pair(caller.partnerId, tenantId, workload, when.asOf);
+  const state = await pairs.pair(read.partnerId, read.tenantId, read.workload, read.asOf);
   // Another partner's pair is answered exactly like a pair that does not exist.
   return state ? json(200, state) : notFound("This pair");
 }

@@ -4,6 +4,7 @@ import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import { z } from "zod";
 import { problemOf } from "../application/problem.ts";
 import { parseWhen, WHEN_EXPECTED } from "../domain/instants.ts";
+import { readerPartner } from "./http.ts";
 
 const SHAPES: Record<string, { check: (v: string) => boolean; message: string }> = {
   tenantId: {
@@ -41,4 +42,19 @@ export function asOfParam(request: HttpRequest): { asOf?: string } | { response:
   return {
     response: problemOf("invalid-request", { errors: [{ path: "$.query.asOf", message: WHEN_EXPECTED }] }),
   };
+}
+
+/** A partner's read of one pair at an instant: the API key, the pair's route parameters and `asOf`, in that order. */
+export async function pairReadRequest(
+  request: HttpRequest,
+): Promise<
+  { partnerId: string; tenantId: string; workload: string; asOf?: string } | { response: HttpResponseInit }
+> {
+  const caller = await readerPartner(request);
+  if ("response" in caller) return caller;
+  const route = routeParams(request, ["tenantId", "workload"]);
+  if ("response" in route) return route;
+  const when = asOfParam(request);
+  if ("response" in when) return when;
+  return { partnerId: caller.partnerId, ...route.params, ...when };
 }
