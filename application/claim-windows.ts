@@ -16,7 +16,7 @@ import {
   type PairDocument,
   type ProjectionDocument,
   pairStateAt,
-} from "./projection.ts";
+} from "./stream-head.ts";
 
 /** A raised claim-window alert, stored once per (pair, window code, closesOn, threshold): its id is the key. */
 export interface AlertDocument extends OutboundAlert {

@@ -9,15 +9,15 @@ import { CosmosRefusalLog } from "../infra/cosmos/refusal-log.ts";
 import { Access, type AccessConfig } from "./access.ts";
 import { AlertCalendar, type AlertDocument, ClaimWindows } from "./claim-windows.ts";
 import { EventRecorder } from "./event-recorder.ts";
+import { HeadStore } from "./head-store.ts";
 import { Ingestion } from "./ingestion.ts";
 import { PageTokens } from "./page-token.ts";
 import { PairQueries } from "./pair-queries.ts";
 import { PoeEvidence } from "./poe-evidence.ts";
-import type { ProjectionDocument } from "./projection.ts";
-import { Projections } from "./projections.ts";
 import { Projector } from "./projector.ts";
 import { type ScoreDocument, Scoring } from "./scoring.ts";
 import { SourceDeliveries } from "./sources/deliveries.ts";
+import type { ProjectionDocument } from "./stream-head.ts";
 import { countIngestion, registerSecrets } from "./telemetry.ts";
 
 /** Everything the function handlers call, wired once per process (the composition root). */
@@ -27,7 +27,7 @@ export interface Services {
   /** CRM deliveries in their own formats (CONNECTORS.md), translated and ingested. */
   sources: SourceDeliveries;
   pairs: PairQueries;
-  projections: Projections;
+  projections: HeadStore;
   projector: Projector;
   /** The Solutions Partner for Security read model (container `scores`). */
   scoring: Scoring;
@@ -74,7 +74,7 @@ export function buildServices(options: ServiceOptions): Services {
   const store = new CosmosEventStore(options.containers.events);
   const docs = new DocumentCollection<ProjectionDocument>(options.containers.pairs, byPartner);
   const calendar = new AlertCalendar(options.alertThresholds);
-  const projections = new Projections(store, docs, calendar, clock);
+  const projections = new HeadStore(store, docs, calendar, clock);
   const alerts = new DocumentCollection<AlertDocument>(options.containers.alerts, byPartner);
   const webhooks = new Map((options.alertWebhooks ?? []).map((w) => [w.partnerId, w] as const));
   const claimWindows = new ClaimWindows(

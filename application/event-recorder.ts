@@ -1,5 +1,6 @@
 import type { EngagementEvent } from "../domain/events.ts";
 import type { TimedEvent } from "../domain/facts.ts";
+import type { Head, HeadStore } from "./head-store.ts";
 import { idempotencyKey } from "./idempotency.ts";
 import { ConcurrencyError } from "./ports/event-store.ts";
 import {
@@ -8,8 +9,7 @@ import {
   landsInTail,
   type PairDocument,
   type ProjectionDocument,
-} from "./projection.ts";
-import type { Head, Projections } from "./projections.ts";
+} from "./stream-head.ts";
 
 export interface Recorded {
   accepted: EngagementEvent[];
@@ -57,7 +57,7 @@ export class EventRecorder {
   private readonly queues = new Map<string, Waiting[]>();
 
   constructor(
-    private readonly projections: Projections,
+    private readonly projections: HeadStore,
     private readonly backoffMs: (attempt: number) => number = (a) =>
       Math.min(200, 5 * 2 ** a) * Math.random(),
   ) {}

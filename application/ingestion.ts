@@ -6,7 +6,7 @@ import {
   validateEvent,
 } from "../domain/events.ts";
 import type { EventRecorder } from "./event-recorder.ts";
-import { type PairDocument, pairSummary } from "./projection.ts";
+import { type PairDocument, pairSummary } from "./stream-head.ts";
 
 export const MAX_BATCH = 500;
 

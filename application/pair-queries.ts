@@ -5,7 +5,7 @@ import type { PairState } from "../domain/pair-state.ts";
 import type { PageTokens } from "./page-token.ts";
 import type { DocumentCollection } from "./ports/document-collection.ts";
 import type { EventStore } from "./ports/event-store.ts";
-import { type PairDocument, type ProjectionDocument, pairDocumentId, pairStateAt } from "./projection.ts";
+import { type PairDocument, type ProjectionDocument, pairDocumentId, pairStateAt } from "./stream-head.ts";
 
 export interface PairFilters {
   stage?: string;

@@ -12,7 +12,7 @@ import {
   type PoeDocumentStore,
   type StoredDocument,
 } from "./ports/poe-documents.ts";
-import { eventsAfterCut, type PairDocument, type ProjectionDocument, pairDocumentId } from "./projection.ts";
+import { eventsAfterCut, type PairDocument, type ProjectionDocument, pairDocumentId } from "./stream-head.ts";
 
 /** The largest document a partner may upload (the store enforces it while streaming). */
 export const MAX_DOCUMENT_BYTES = DEFAULT_MAX_DOCUMENT_BYTES;

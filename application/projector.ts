@@ -1,7 +1,7 @@
+import type { HeadStore } from "./head-store.ts";
 import type { EventDocument } from "./ports/event-store.ts";
-import { headOf, type ProjectionDocument } from "./projection.ts";
-import type { Projections } from "./projections.ts";
 import type { Scoring } from "./scoring.ts";
+import { headOf, type ProjectionDocument } from "./stream-head.ts";
 
 /**
  * Re-derives projections from the change feed of the events container, so a crash between an
@@ -10,7 +10,7 @@ import type { Scoring } from "./scoring.ts";
  */
 export class Projector {
   constructor(
-    private readonly projections: Projections,
+    private readonly projections: HeadStore,
     private readonly scoring?: Scoring,
   ) {}
 

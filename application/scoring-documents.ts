@@ -19,7 +19,7 @@ import {
   scoreFromAggregates,
   unpackEntry,
 } from "../domain/designation.ts";
-import type { PairFacts } from "./scoring-facts.ts";
+import type { ScoringFacts } from "./scoring-facts.ts";
 
 /** Buckets per month: a bucket holds ~1/BUCKETS of the month's entries. */
 export const BUCKETS = 32;
@@ -79,7 +79,7 @@ export interface SourceDocument {
    */
   heads?: Record<string, readonly [id: string, v: number]>;
   /** Tenant sources written by the previous version: the facts inline (read as before, moved to `heads` on the next claim). */
-  pairs?: Record<string, PairFacts>;
+  pairs?: Record<string, ScoringFacts>;
   /** The partner source: the partner head version its entries were computed from, and the entries. */
   v?: number;
   certs?: PackedEntry[];

@@ -3,8 +3,6 @@
 import type { RuleSetOn } from "../domain/designation.ts";
 import { packEntry } from "../domain/designation.ts";
 import type { DocumentCollection } from "./ports/document-collection.ts";
-import type { PairDocument, PartnerDocument, ProjectionDocument } from "./projection.ts";
-import { PARTNER_DOCUMENT_ID } from "./projection.ts";
 import {
   type Aggregate,
   bucketDocument,
@@ -19,7 +17,7 @@ import {
   type SourceDocument,
   sourceId,
 } from "./scoring-documents.ts";
-import type { PairFacts } from "./scoring-facts.ts";
+import type { ScoringFacts } from "./scoring-facts.ts";
 import { allPages, inParallel, PARALLEL, transient } from "./scoring-requests.ts";
 import {
   entriesOf,
@@ -28,6 +26,8 @@ import {
   type SourceState,
   scoringFactsOfHead,
 } from "./scoring-source.ts";
+import type { PairDocument, PartnerDocument, ProjectionDocument } from "./stream-head.ts";
+import { PARTNER_DOCUMENT_ID } from "./stream-head.ts";
 
 export interface ScoringStores {
   readonly scores: DocumentCollection<ScoreDocument>;
@@ -63,7 +63,7 @@ export async function rebuildPartner(
           ),
         )
       ).map((p) => p.id);
-  const tenants = new Map<string, Record<string, PairFacts>>();
+  const tenants = new Map<string, Record<string, ScoringFacts>>();
   const headIds = new Map<string, string>(); // tenant|workload -> pair head id (sources name heads, not facts)
   await inParallel(ids, 2 * PARALLEL, async (id) => {
     const head = (await transient(() => heads.read(partnerId, id)))?.doc as PairDocument | undefined;

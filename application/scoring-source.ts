@@ -12,15 +12,15 @@ import {
 import type { EngagementEvent } from "../domain/events.ts";
 import { type TimedEvent, timed } from "../domain/facts.ts";
 import { DocumentConflict } from "./ports/document-collection.ts";
+import type { SourceDocument } from "./scoring-documents.ts";
+import { extendScoringFacts, type ScoringFacts } from "./scoring-facts.ts";
 import {
   eventsAfterCut,
   type LegacyHead,
   type PairDocument,
   type PartnerDocument,
   upgradeHead,
-} from "./projection.ts";
-import type { SourceDocument } from "./scoring-documents.ts";
-import { extendPairFacts, type PairFacts } from "./scoring-facts.ts";
+} from "./stream-head.ts";
 
 export const PARTNER_SOURCE = "partner";
 
@@ -74,11 +74,11 @@ export function entriesOf(source: string, s: SourceState, rules: RuleSetOn): Led
  * A pair head's scoring facts: those of its snapshot (the events up to its cut) extended with its own
  * events in the tail. Bounded by the head, never a read of the stream.
  */
-export function scoringFactsOfHead(stored: PairDocument | LegacyHead): PairFacts {
+export function scoringFactsOfHead(stored: PairDocument | LegacyHead): ScoringFacts {
   const head = upgradeHead(stored as PairDocument, new Date()) as PairDocument;
   const own = head.tail.filter((e) => "workload" in e && e.workload);
   // v: the version that last changed them, so an event that cannot change them writes nothing downstream.
-  return { ...extendPairFacts(head.snapshot.scoring, own), v: head.scoringVersion ?? head.version };
+  return { ...extendScoringFacts(head.snapshot.scoring, own), v: head.scoringVersion ?? head.version };
 }
 
 /**
@@ -86,7 +86,7 @@ export function scoringFactsOfHead(stored: PairDocument | LegacyHead): PairFacts
  * business order (same instants, ids keeping ties in order), one completion per date, one usage report
  * per month with its last MAU.
  */
-function eventsOfFacts(f: PairFacts): TimedEvent[] {
+function eventsOfFacts(f: ScoringFacts): TimedEvent[] {
   const out: TimedEvent[] = [];
   const base = { specversion: "1.0", source: "scoring:facts", partnerid: "" };
   f.c.forEach((c, k) => {
@@ -122,7 +122,7 @@ function eventsOfFacts(f: PairFacts): TimedEvent[] {
 }
 
 /** A pair's facts as a healed head gives them, with the head's document id. */
-export type HeadFacts = readonly [workload: string, facts: PairFacts, headId: string];
+export type HeadFacts = readonly [workload: string, facts: ScoringFacts, headId: string];
 
 /**
  * A tenant source's state: the stored facts (inline in documents of the previous version, else read
@@ -135,7 +135,7 @@ export async function tenantState(
   batch: readonly HeadFacts[],
   readHead: (id: string) => Promise<PairDocument | LegacyHead | undefined>,
 ): Promise<{ state: SourceState; ids: Record<string, string>; changed: boolean }> {
-  const pairs: Record<string, PairFacts> = { ...(old?.pairs ?? {}) };
+  const pairs: Record<string, ScoringFacts> = { ...(old?.pairs ?? {}) };
   const stored: Record<string, number> = {};
   const ids: Record<string, string> = {};
   for (const [w, f] of Object.entries(pairs)) stored[w] = f.v;

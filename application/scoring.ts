@@ -14,12 +14,6 @@ import { ruleSetOn as ruleSetInForce } from "../domain/rules/index.ts";
 import type { DocumentCollection, Versioned } from "./ports/document-collection.ts";
 import { DocumentConflict } from "./ports/document-collection.ts";
 import {
-  PARTNER_DOCUMENT_ID,
-  type PairDocument,
-  type PartnerDocument,
-  type ProjectionDocument,
-} from "./projection.ts";
-import {
   type Aggregate,
   BUCKETS,
   type BucketDocument,
@@ -50,6 +44,12 @@ import {
   scoringFactsOfHead,
   tenantState,
 } from "./scoring-source.ts";
+import {
+  PARTNER_DOCUMENT_ID,
+  type PairDocument,
+  type PartnerDocument,
+  type ProjectionDocument,
+} from "./stream-head.ts";
 
 // What the host, the function and the tests name from here (the rest is in the files listed below).
 export { LOSSES_TRACED, type MonthDocument, type ScoreDocument } from "./scoring-documents.ts";

@@ -7,8 +7,8 @@
 //    that matches nothing (the page's own start-up and one empty list request).
 // Seeding writes the pair heads as ingestion projects them (see seed()).
 import { chromium } from "playwright-core";
-import { headWithEvents } from "../application/projection.ts";
-import type { Projections } from "../application/projections.ts";
+import type { HeadStore } from "../application/head-store.ts";
+import { headWithEvents } from "../application/stream-head.ts";
 import { buildBoard } from "../board/build.ts";
 import { type EngagementEvent, pairStreamId } from "../domain/events.ts";
 import { startLocalTracker } from "../infra/devhost/local-tracker.ts";
@@ -120,7 +120,7 @@ function eventsFor(from: number, to: number): EngagementEvent[] {
  * same code, then one create), straight into the emulator, as the claim-windows bench does: posting
  * 30,000 events would measure ingestion, not the board. The event documents are not written.
  */
-async function seed(projections: Projections, from: number, to: number) {
+async function seed(projections: HeadStore, from: number, to: number) {
   const events = eventsFor(from, to);
   const t = performance.now();
   const tenants = new Map<string, EngagementEvent[]>();

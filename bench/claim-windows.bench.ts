@@ -3,11 +3,11 @@
 // all pairs (at most 2 per due pair plus paging).
 //
 // Seeding: pair projections are written through the same code path ingestion uses to project them
-// (emptyHead + events + Projections.project, then one create each), straight into the emulator, since
+// (emptyHead + events + HeadStore.project, then one create each), straight into the emulator, since
 // posting 100,000 deliveries over HTTP would measure ingestion, not the timer.
 
-import { headWithEvents, type PairDocument } from "../application/projection.ts";
 import { buildServices } from "../application/services.ts";
+import { headWithEvents, type PairDocument } from "../application/stream-head.ts";
 import type { EngagementEvent } from "../domain/events.ts";
 import { pairStreamId } from "../domain/events.ts";
 import { connectCosmos, ensureContainers } from "../infra/cosmos/client.ts";

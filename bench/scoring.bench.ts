@@ -13,13 +13,13 @@
 // that is the rebuild time printed. The live step calls
 // `Scoring.updateAfterHeal` with changed heads, as the projector does after healing a change-feed batch.
 
+import type { MonthDocument } from "../application/scoring.ts";
 import {
   headWithEvents,
   type PairDocument,
   type ProjectionDocument,
   withEvents,
-} from "../application/projection.ts";
-import type { MonthDocument } from "../application/scoring.ts";
+} from "../application/stream-head.ts";
 import { addMonths } from "../domain/dates.ts";
 import { ledgerShardsFor } from "../domain/designation.ts";
 import { type EngagementEvent, pairStreamId } from "../domain/events.ts";

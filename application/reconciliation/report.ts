@@ -8,8 +8,8 @@ import {
   type Reconciliation,
   reconcile,
 } from "../../domain/reconciliation.ts";
-import type { PairDocument } from "../projection.ts";
-import type { Projections } from "../projections.ts";
+import type { HeadStore } from "../head-store.ts";
+import type { PairDocument } from "../stream-head.ts";
 
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 export const isMonth = (s: string) => MONTH.test(s);
@@ -24,7 +24,7 @@ export interface ReconciliationRequest {
 }
 
 export async function reconciliationOf(
-  projections: Projections,
+  projections: HeadStore,
   request: ReconciliationRequest,
 ): Promise<Reconciliation & { asOf: string; pairs: number }> {
   const pairs: PairToReconcile[] = [];
@@ -37,7 +37,7 @@ export async function reconciliationOf(
 }
 
 /** TPID → tenant id from the claims the partner imported (`claim.submitted` with `data.tpid`). */
-export async function tpidsOf(projections: Projections, partnerId: string): Promise<Map<string, string>> {
+export async function tpidsOf(projections: HeadStore, partnerId: string): Promise<Map<string, string>> {
   const tpids = new Map<string, string>();
   for await (const doc of pairDocuments(projections, partnerId)) {
     const { events } = await projections.streamOf(doc.streamId);
@@ -49,7 +49,7 @@ export async function tpidsOf(projections: Projections, partnerId: string): Prom
   return tpids;
 }
 
-async function* pairDocuments(projections: Projections, partnerId: string): AsyncGenerator<PairDocument> {
+async function* pairDocuments(projections: HeadStore, partnerId: string): AsyncGenerator<PairDocument> {
   let token: string | undefined;
   do {
     const page = await projections.docs.query<PairDocument>(

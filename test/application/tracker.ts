@@ -2,11 +2,11 @@
 // their ports (application/ports/): the same wiring as application/composition.ts, without Cosmos or Blob.
 import { AlertCalendar, type AlertDocument, ClaimWindows } from "../../application/claim-windows.ts";
 import { EventRecorder } from "../../application/event-recorder.ts";
+import { HeadStore } from "../../application/head-store.ts";
 import { Ingestion } from "../../application/ingestion.ts";
 import { PageTokens } from "../../application/page-token.ts";
 import { PairQueries } from "../../application/pair-queries.ts";
-import type { ProjectionDocument } from "../../application/projection.ts";
-import { Projections } from "../../application/projections.ts";
+import type { ProjectionDocument } from "../../application/stream-head.ts";
 import type { EngagementEvent } from "../../domain/events.ts";
 import { InMemoryEventStore } from "../../infra/event-store.ts";
 import { PARTNER } from "../domain/given.ts";
@@ -19,7 +19,7 @@ export function tracker(now = "2025-06-02T09:00:00Z") {
   const heads = new InMemoryDocuments<ProjectionDocument>((d) => d.partnerId);
   const alerts = new InMemoryDocuments<AlertDocument>((d) => d.partnerId);
   const calendar = new AlertCalendar();
-  const projections = new Projections(store, heads, calendar, clock);
+  const projections = new HeadStore(store, heads, calendar, clock);
   const ingestion = new Ingestion(new EventRecorder(projections, () => 0));
   const pairs = new PairQueries(heads, store, clock, new PageTokens("test"));
   const claimWindows = new ClaimWindows(heads, alerts, calendar);

@@ -2,14 +2,14 @@
 // read model kept by the change-feed projector. Real HTTP against the dev host, Cosmos through
 // @azure/cosmos against the emulator, both started here; the clock is the test's.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LOSSES_TRACED, type MonthDocument, type ScoreDocument, Scoring } from "../../application/scoring.ts";
 import {
   headWithEvents,
   PARTNER_DOCUMENT_ID,
   type PairDocument,
   type ProjectionDocument,
   pairDocumentId,
-} from "../../application/projection.ts";
-import { LOSSES_TRACED, type MonthDocument, type ScoreDocument, Scoring } from "../../application/scoring.ts";
+} from "../../application/stream-head.ts";
 import { designationScore, scoringEntriesOf } from "../../domain/designation.ts";
 import { type EngagementEvent, pairStreamId } from "../../domain/events.ts";
 import { timed } from "../../domain/facts.ts";

@@ -6,14 +6,14 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EventRecorder } from "../../application/event-recorder.ts";
 import { idempotencyKey } from "../../application/idempotency.ts";
+import { buildServices, type Services } from "../../application/services.ts";
 import {
   type PairDocument,
   type ProjectionDocument,
   pairStateAt,
   TAIL_MAX,
   tenantDocumentId,
-} from "../../application/projection.ts";
-import { buildServices, type Services } from "../../application/services.ts";
+} from "../../application/stream-head.ts";
 import type { EngagementEvent } from "../../domain/events.ts";
 import { evaluatePair, pairKeyOf } from "../../domain/fold.ts";
 import {

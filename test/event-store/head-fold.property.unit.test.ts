@@ -18,7 +18,7 @@ import {
   reproject,
   TAIL_MAX,
   withEvents,
-} from "../../application/projection.ts";
+} from "../../application/stream-head.ts";
 import { addDays } from "../../domain/dates.ts";
 import type { EngagementEvent } from "../../domain/events.ts";
 import { evaluatePair, pairKeyOf, verdictAt } from "../../domain/fold.ts";

@@ -17,7 +17,7 @@ import {
   tenantDocumentId,
   upgradeHead,
   withEvents,
-} from "./projection.ts";
+} from "./stream-head.ts";
 
 export interface Head {
   doc: ProjectionDocument;
@@ -43,7 +43,7 @@ const CACHED_HEADS = 2_000;
  * documents when an event lands before their cut, writing them etag-checked, and carrying tenant
  * events to the tenant's pairs.
  */
-export class Projections {
+export class HeadStore {
   readonly #cache = new Map<string, Head>();
 
   constructor(

@@ -11,6 +11,7 @@ import {
 } from "../domain/fold.ts";
 import type { PairState } from "../domain/pair-state.ts";
 import { idempotencyKey } from "./idempotency.ts";
+import { extendScoringFacts, NO_SCORING_FACTS, SCORED_TYPES } from "./scoring-facts.ts";
 import {
   type Cut,
   EMPTY_SNAPSHOT,
@@ -21,11 +22,10 @@ import {
   type PairDocument,
   type ProjectionDocument,
   type Snapshot,
-} from "./projection-documents.ts";
-import { extendPairFacts, NO_SCORING_FACTS, SCORED_TYPES } from "./scoring-facts.ts";
+} from "./stream-head-documents.ts";
 
-// Document shapes, ids and empty heads live in projection-documents.ts; re-exported for existing imports.
-export * from "./projection-documents.ts";
+// Document shapes, ids and empty heads live in stream-head-documents.ts; re-exported for existing imports.
+export * from "./stream-head-documents.ts";
 
 // Projection documents live in the `pairs` container (partition /partnerId), one per stream: the
 // stream's head for appends (equinox's "tip") and the read model for queries. A head is BOUNDED:
@@ -125,7 +125,7 @@ function compacted<D extends ProjectionDocument>(doc: D, tail: TimedEvent[], now
   const rest = tail.slice(k).map((t) => t.event);
   if (doc.docType === "tenant") return { ...doc, snapshot, tail: rest };
   const own = folded.map((t) => t.event).filter((e) => "workload" in e && e.workload);
-  const scoring = extendPairFacts((doc as PairDocument).snapshot.scoring, own);
+  const scoring = extendScoringFacts((doc as PairDocument).snapshot.scoring, own);
   return { ...doc, snapshot: { ...snapshot, scoring }, tail: rest };
 }
 
@@ -176,7 +176,7 @@ export function headFromStreams<D extends ProjectionDocument>(
     ...pair,
     tenantVersion: tenant.version,
     scoringVersion: stream.version,
-    snapshot: { ...snapshot, scoring: extendPairFacts(NO_SCORING_FACTS, ownFolded) },
+    snapshot: { ...snapshot, scoring: extendScoringFacts(NO_SCORING_FACTS, ownFolded) },
     tail,
   } as D;
 }

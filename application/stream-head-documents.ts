@@ -1,10 +1,10 @@
 import type { EngagementEvent } from "../domain/events.ts";
 import { canonicalInstant, EMPTY_FOLD, type FoldState, pairKeyOf, verdictAt } from "../domain/fold.ts";
 import type { PairState } from "../domain/pair-state.ts";
-import { NO_SCORING_FACTS, type PairFacts as ScoringFacts } from "./scoring-facts.ts";
+import { NO_SCORING_FACTS, type ScoringFacts } from "./scoring-facts.ts";
 
 // The shapes of projection documents (stream heads in the `pairs` container), their ids, and empty heads.
-// How a head takes events, compacts and refolds is projection.ts.
+// How a head takes events, compacts and refolds is stream-head.ts.
 
 /** Storage format of heads; documents without it carry their whole streams (the first version). */
 export const HEAD_FORMAT = 2;
