@@ -1,6 +1,7 @@
 // Request bodies as the bytes received: signatures are checked over them, and only then are they
 // decoded (strictly: JSON is UTF-8, and a replacement character would change what was signed).
-import type { HttpRequest } from "@azure/functions";
+import type { HttpRequest, HttpResponseInit } from "@azure/functions";
+import { problemOf } from "../application/problem.ts";
 
 export class BodyTooLarge extends Error {}
 
@@ -27,6 +28,33 @@ export async function readBytes(request: HttpRequest, maxBytes: number): Promise
   }
   return Buffer.concat(chunks);
 }
+
+/**
+ * The body's bytes, or the 413 answer naming the limit. The rest of a refused body is never read, so
+ * the connection closes once the answer is out.
+ */
+export async function boundedBody(
+  request: HttpRequest,
+  maxBytes: number,
+): Promise<{ bytes: Uint8Array } | { response: HttpResponseInit }> {
+  try {
+    return { bytes: await readBytes(request, maxBytes) };
+  } catch (error) {
+    if (!(error instanceof BodyTooLarge)) throw error;
+    const limit = `${maxBytes / (1024 * 1024)} MiB`;
+    return {
+      response: problemOf(
+        "payload-too-large",
+        { detail: `A body is at most ${limit}.` },
+        { headers: { connection: "close" } },
+      ),
+    };
+  }
+}
+
+/** The media type of a request, lower case and without its parameters. */
+export const mediaTypeOf = (request: HttpRequest) =>
+  (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 

@@ -4,7 +4,7 @@ import { StreamBusy } from "../application/event-recorder.ts";
 import { problemOf } from "../application/problem.ts";
 import { services } from "../application/services.ts";
 import { inspectJson, LIMITS } from "../domain/event-limits.ts";
-import { BodyTooLarge, decodeUtf8, readBytes } from "./body.ts";
+import { boundedBody, decodeUtf8, mediaTypeOf } from "./body.ts";
 import { json } from "./http.ts";
 import { defineHttp } from "./registry.ts";
 import { isTransientStorageError, storageUnavailable } from "./storage-errors.ts";
@@ -29,23 +29,13 @@ function withinDeadline<T>(work: Promise<T>): Promise<T | undefined> {
 }
 
 export async function postEvents(request: HttpRequest): Promise<HttpResponseInit> {
-  const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  const type = mediaTypeOf(request);
   if (!JSON_TYPES.includes(type)) {
     return problemOf("unsupported-media-type", { detail: `Send one of ${JSON_TYPES.join(", ")}.` });
   }
-  let bytes: Uint8Array;
-  try {
-    bytes = await readBytes(request, MAX_BODY_BYTES);
-  } catch (error) {
-    if (error instanceof BodyTooLarge)
-      return problemOf(
-        "payload-too-large",
-        { detail: "A delivery is at most 1 MiB." },
-        // The rest of the body is never read: close the connection once the answer is out.
-        { headers: { connection: "close" } },
-      );
-    throw error;
-  }
+  const received = await boundedBody(request, MAX_BODY_BYTES);
+  if ("response" in received) return received.response;
+  const { bytes } = received;
   const { access, ingestion, clock } = await services();
   // The signature covers the bytes received, before any decoding.
   // The 5-minute tolerance is about transport: a CRM signs with wall time even when TRACKER_NOW moves

@@ -1,21 +1,13 @@
-// Adapts HTTP requests to the application: capped body reading, the caller's partner, JSON answers.
+// Adapts HTTP requests to the application: the caller's partner, query errors, JSON answers (bodies: body.ts).
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import type { z } from "zod";
 import { problemOf } from "../application/problem.ts";
 import { services } from "../application/services.ts";
 import { toFieldErrors } from "../domain/events.ts";
-import { readBytes } from "./body.ts";
-
-export { BodyTooLarge } from "./body.ts";
 
 /** A query string's validation errors, each path under `$.query`. */
 export function queryErrors(error: z.ZodError) {
   return toFieldErrors(error).map((e) => ({ ...e, path: e.path.replace(/^\$/, "$.query") }));
-}
-
-/** Reads a request body as text, refusing it once it passes `maxBytes` (never buffering more). */
-export async function readText(request: HttpRequest, maxBytes: number): Promise<string> {
-  return Buffer.from(await readBytes(request, maxBytes)).toString("utf8");
 }
 
 /** The partner a reader's API key belongs to, or the 401 problem to answer. */

@@ -6,7 +6,8 @@ import { checkLines, dryRun, storeImport } from "../application/import-file.ts";
 import { problemOf } from "../application/problem.ts";
 import { services } from "../application/services.ts";
 import { canonicalInstant } from "../domain/fold.ts";
-import { BodyTooLarge, json, readerPartner, readText } from "./http.ts";
+import { boundedBody } from "./body.ts";
+import { json, readerPartner } from "./http.ts";
 import { defineHttp } from "./registry.ts";
 
 const MAX_IMPORT_BYTES = 8 * 1024 * 1024;
@@ -19,14 +20,9 @@ export async function postImport(request: HttpRequest): Promise<HttpResponseInit
     return problemOf("invalid-request", {
       errors: [{ path: "$.query.dryRun", message: "expected true or false" }],
     });
-  let text: string;
-  try {
-    text = await readText(request, MAX_IMPORT_BYTES);
-  } catch (error) {
-    if (error instanceof BodyTooLarge)
-      return problemOf("payload-too-large", { detail: "An import is at most 8 MiB." });
-    throw error;
-  }
+  const received = await boundedBody(request, MAX_IMPORT_BYTES);
+  if ("response" in received) return received.response;
+  const text = Buffer.from(received.bytes).toString("utf8");
   const checked = checkLines(text, caller.partnerId);
   if (!checked.ok) {
     return problemOf("invalid-event", {

@@ -5,7 +5,8 @@ import { StreamBusy } from "../application/event-recorder.ts";
 import { principalOf, recordByHand } from "../application/hand-recorded.ts";
 import { problemOf } from "../application/problem.ts";
 import { services } from "../application/services.ts";
-import { BodyTooLarge, json, readText } from "./http.ts";
+import { boundedBody, mediaTypeOf } from "./body.ts";
+import { json } from "./http.ts";
 import { defineHttp } from "./registry.ts";
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -20,16 +21,16 @@ export async function postRecordedEvents(request: HttpRequest): Promise<HttpResp
       { headers: { "www-authenticate": 'ApiKey header="x-api-key"' } },
     );
   }
-  const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  const type = mediaTypeOf(request);
   if (type !== "application/json" && !type.startsWith("application/cloudevents")) {
     return problemOf("unsupported-media-type", { detail: "Send application/json." });
   }
+  const received = await boundedBody(request, MAX_BODY_BYTES);
+  if ("response" in received) return received.response;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(await readText(request, MAX_BODY_BYTES));
+    parsed = JSON.parse(Buffer.from(received.bytes).toString("utf8"));
   } catch (error) {
-    if (error instanceof BodyTooLarge)
-      return problemOf("payload-too-large", { detail: "A delivery is at most 1 MiB." });
     return problemOf("invalid-request", {
       detail: "The body is not JSON.",
       errors: [{ path: "$", message: (error as Error).message }],

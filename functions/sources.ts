@@ -6,7 +6,7 @@ import { problemOf } from "../application/problem.ts";
 import { services } from "../application/services.ts";
 import { sourcesFromJson } from "../application/sources/config.ts";
 import { soapAck } from "../application/sources/salesforce.ts";
-import { BodyTooLarge, readBytes } from "./body.ts";
+import { boundedBody } from "./body.ts";
 import { json, readerPartner } from "./http.ts";
 import { defineHttp } from "./registry.ts";
 
@@ -18,14 +18,9 @@ if (process.env.TRACKER_SOURCES) sourcesFromJson(process.env.TRACKER_SOURCES);
 
 export async function postDelivery(request: HttpRequest): Promise<HttpResponseInit> {
   const name = request.params.source ?? "";
-  let body: Uint8Array;
-  try {
-    body = await readBytes(request, MAX_DELIVERY_BYTES);
-  } catch (error) {
-    if (error instanceof BodyTooLarge)
-      return problemOf("payload-too-large", { detail: "A delivery is at most 1 MiB." });
-    throw error;
-  }
+  const received = await boundedBody(request, MAX_DELIVERY_BYTES);
+  if ("response" in received) return received.response;
+  const body = received.bytes;
   const { sources } = await services();
   try {
     const outcome = await sources.receive(name, {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LIMITS } from "../../domain/event-limits.ts";
 import type { LocalTracker } from "../../infra/devhost/local-tracker.ts";
 import {
+  API_KEY,
   countStored,
   deliver,
   guidance,
@@ -91,6 +92,29 @@ describe("bytes and encodings", () => {
   it("an oversized declared body is 413 before it is read", async () => {
     const answer = await deliver(tracker.url, " ".repeat(LIMITS.maxBodyBytes + 1));
     expect(answer.status).toBe(413);
+  });
+
+  // Every other route that takes a body refuses past its limit the same way: promptly, naming the
+  // limit, closing the connection (the rest is never read), and storing nothing.
+  it.each([
+    { path: "/api/recorded-events", type: "application/json", mib: 1 },
+    { path: "/api/imports", type: "application/x-ndjson", mib: 8 },
+    { path: "/api/sources/any-crm/deliveries", type: "application/json", mib: 1 },
+  ])("$path refuses a chunked body past $mib MiB with 413", async ({ path, type, mib }) => {
+    const before = countStored(await storedEvents(tracker));
+    const chunk = Buffer.alloc(256 * 1024, 0x20);
+    const answer = await raw(tracker.url, {
+      method: "POST",
+      path,
+      headers: { "content-type": type, "x-api-key": API_KEY },
+      body: Array.from({ length: mib * 4 + 8 }, () => chunk),
+      timeoutMs: 10_000,
+    });
+    expect(answer.status).toBe(413);
+    expect(answer.body.type).toBe("/problems/payload-too-large");
+    expect(answer.body.detail).toContain(`${mib} MiB`);
+    expect(answer.headers.connection).toBe("close");
+    expect(countStored(await storedEvents(tracker))).toBe(before);
   });
 });
 
