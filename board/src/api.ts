@@ -40,6 +40,16 @@ export async function download(path: string): Promise<Blob> {
   return response.blob();
 }
 
+/** Hands a downloaded file to the browser to save, under `fileName`. */
+export function save(blob: Blob, fileName: string) {
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(blob);
+  a.download = fileName;
+  a.click();
+  // Some browsers read the object URL after click() returns: let it live a while.
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+}
+
 export const query = (params: Record<string, string | number | boolean | undefined>) => {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== "") q.set(k, String(v));

@@ -41,5 +41,6 @@ export const WINDOW_LABEL: Record<string, string> = {
   "info-request-response": "answer the reviewer",
   "engagement-recency": "engagement goes stale",
 };
+export const windowName = (code: string) => WINDOW_LABEL[code] ?? code;
 
 export const daysText = (n: number) => (n === 0 ? "today" : n === 1 ? "1 day left" : `${n} days left`);

@@ -1,9 +1,13 @@
 // Board: every pair grouped by stage, with the filters GET /api/pairs offers and a search.
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { allPages } from "../api.ts";
-import { daysText, ELIGIBILITY, label, STAGE_LABEL, STAGES, STATUSES, WINDOW_LABEL } from "../text.ts";
+import { ErrorNote } from "../components/error-note.tsx";
+import { Choice, TextField } from "../components/field.tsx";
+import { ClaimableBadge, pairHref } from "../components/marks.tsx";
+import { Section } from "../components/section.tsx";
+import { Table, type TableLayout } from "../components/table.tsx";
+import { daysText, ELIGIBILITY, label, STAGE_LABEL, STAGES, STATUSES, windowName } from "../text.ts";
 import type { Pair } from "../types.ts";
-import { Badge, ErrorNote, pairHref } from "./common.tsx";
 
 interface Filters {
   stage: string;
@@ -21,6 +25,32 @@ const NO_FILTERS: Filters = {
   windowWithinDays: "",
   search: "",
 };
+/** The filters GET /api/pairs offers, each a choice with "any" first. */
+const FILTER_CHOICES: {
+  name: Exclude<keyof Filters, "search">;
+  id: string;
+  label: string;
+  options: string[];
+  names?: Record<string, string>;
+}[] = [
+  { name: "stage", id: "f-stage", label: "Stage", options: [...STAGES] },
+  { name: "eligibility", id: "f-elig", label: "Eligibility", options: ELIGIBILITY },
+  { name: "status", id: "f-status", label: "Status", options: STATUSES },
+  {
+    name: "claimableNow",
+    id: "f-claimable",
+    label: "Claimable now",
+    options: ["true", "false"],
+    names: { true: "yes", false: "no" },
+  },
+  {
+    name: "windowWithinDays",
+    id: "f-window",
+    label: "Window closes within",
+    options: ["7", "14", "30", "90"],
+    names: { 7: "7 days", 14: "14 days", 30: "30 days", 90: "90 days" },
+  },
+];
 /** Rows shown per stage before "Show all": the page stays quick with thousands of pairs. */
 const FIRST_ROWS = 100;
 
@@ -79,13 +109,10 @@ export function BoardView({ asOf }: { asOf: string }) {
     return STAGES.filter((s) => by.has(s)).map((s) => [s, by.get(s)!] as const);
   }, [pairs]);
 
-  const set = (name: keyof Filters) => (e: Event) =>
-    setFilters({ ...filters, [name]: (e.currentTarget as HTMLSelectElement).value });
   const claimable = pairs.filter((p) => p.claim.claimableNow).length;
 
   return (
-    <section aria-labelledby="board-title">
-      <h1 id="board-title">Board</h1>
+    <Section id="board-title" title="Board" level={1}>
       <form
         class="filters"
         aria-label="Filter pairs"
@@ -94,52 +121,22 @@ export function BoardView({ asOf }: { asOf: string }) {
           setFilters({ ...filters, search });
         }}
       >
-        <Select
-          id="f-stage"
-          label="Stage"
-          value={filters.stage}
-          options={[...STAGES]}
-          onChange={set("stage")}
-        />
-        <Select
-          id="f-elig"
-          label="Eligibility"
-          value={filters.eligibility}
-          options={ELIGIBILITY}
-          onChange={set("eligibility")}
-        />
-        <Select
-          id="f-status"
-          label="Status"
-          value={filters.status}
-          options={STATUSES}
-          onChange={set("status")}
-        />
-        <Select
-          id="f-claimable"
-          label="Claimable now"
-          value={filters.claimableNow}
-          options={["true", "false"]}
-          names={{ true: "yes", false: "no" }}
-          onChange={set("claimableNow")}
-        />
-        <Select
-          id="f-window"
-          label="Window closes within"
-          value={filters.windowWithinDays}
-          options={["7", "14", "30", "90"]}
-          names={{ 7: "7 days", 14: "14 days", 30: "30 days", 90: "90 days" }}
-          onChange={set("windowWithinDays")}
-        />
-        <div class="field search">
-          <label for="f-search">Search customer or tenant id</label>
-          <input
-            id="f-search"
-            type="search"
-            value={search}
-            onInput={(e) => setSearch(e.currentTarget.value)}
+        {FILTER_CHOICES.map((c) => (
+          <Choice
+            key={c.name}
+            {...c}
+            value={filters[c.name]}
+            none="any"
+            onValue={(v) => setFilters({ ...filters, [c.name]: v })}
           />
-        </div>
+        ))}
+        <TextField
+          id="f-search"
+          label="Search customer or tenant id"
+          type="search"
+          value={search}
+          onValue={setSearch}
+        />
         <button type="submit">Search</button>
       </form>
       <p class="summary" aria-live="polite">
@@ -152,106 +149,81 @@ export function BoardView({ asOf }: { asOf: string }) {
         <StageGroup key={stage} stage={stage} pairs={list} />
       ))}
       {!loading && pairs.length === 0 && !error && <p>No pairs match.</p>}
-    </section>
+    </Section>
   );
 }
 
-function Select(props: {
-  id: string;
-  label: string;
-  value: string;
-  options: string[];
-  names?: Record<string, string>;
-  onChange: (e: Event) => void;
-}) {
-  return (
-    <div class="field">
-      <label for={props.id}>{props.label}</label>
-      <select id={props.id} value={props.value} onChange={props.onChange}>
-        <option value="">any</option>
-        {props.options.map((o) => (
-          <option key={o} value={o}>
-            {props.names?.[o] ?? label(o)}
-          </option>
-        ))}
-      </select>
-    </div>
-  );
-}
+/** A pair's row: its customer links to the pair; the rest is the verdict at a glance. */
+const PAIRS_TABLE: TableLayout<Pair> = {
+  class: "pairs",
+  labelCells: true,
+  rowKey: (p) => `${p.tenantId}|${p.workload}`,
+  rowMarks: (p) => ({
+    "data-pair": `${p.tenantId}|${p.workload}`,
+    "data-claimable": String(p.claim.claimableNow),
+  }),
+  columns: [
+    {
+      head: "Customer",
+      cell: (p) => (
+        <>
+          <a href={pairHref(p.tenantId, p.workload)}>{p.customerName ?? "(no profile)"}</a>
+          <div class="muted mono">{p.tenantId}</div>
+        </>
+      ),
+    },
+    { head: "Workload", cell: (p) => p.workload },
+    { head: "Eligibility", cell: (p) => label(p.claim.eligibility) },
+    { head: "Claimable now", cell: (p) => <ClaimableBadge now={p.claim.claimableNow} /> },
+    { head: "Status", cell: (p) => label(p.claim.status) },
+    { head: "Next window", cell: (p) => <NextWindow pair={p} /> },
+    { head: "Blocking POE", cell: (p) => <BlockingPoe pair={p} /> },
+  ],
+};
 
 function StageGroup({ stage, pairs }: { stage: string; pairs: Pair[] }) {
   const [all, setAll] = useState(false);
   const shown = all ? pairs : pairs.slice(0, FIRST_ROWS);
-  const id = `stage-${stage}`;
   return (
-    <section class="stage" aria-labelledby={id}>
-      <h2 id={id}>
-        {STAGE_LABEL[stage] ?? stage} <span class="count">({pairs.length})</span>
-      </h2>
-      <table class="pairs">
-        <thead>
-          <tr>
-            <th scope="col">Customer</th>
-            <th scope="col">Workload</th>
-            <th scope="col">Eligibility</th>
-            <th scope="col">Claimable now</th>
-            <th scope="col">Status</th>
-            <th scope="col">Next window</th>
-            <th scope="col">Blocking POE</th>
-          </tr>
-        </thead>
-        <tbody>
-          {shown.map((p) => (
-            <Row key={`${p.tenantId}|${p.workload}`} pair={p} />
-          ))}
-        </tbody>
-      </table>
+    <Section
+      id={`stage-${stage}`}
+      class="stage"
+      title={
+        <>
+          {STAGE_LABEL[stage] ?? stage} <span class="count">({pairs.length})</span>
+        </>
+      }
+    >
+      <Table layout={PAIRS_TABLE} rows={shown} />
       {pairs.length > shown.length && (
         <button type="button" onClick={() => setAll(true)}>
           Show all {pairs.length} {STAGE_LABEL[stage]?.toLowerCase()} pairs
         </button>
       )}
-    </section>
+    </Section>
   );
 }
 
-function Row({ pair: p }: { pair: Pair }) {
-  const next = p.windows[0];
+function NextWindow({ pair }: { pair: Pair }) {
+  const next = pair.windows[0];
+  if (!next) return <span class="muted">none</span>;
   return (
-    <tr data-pair={`${p.tenantId}|${p.workload}`} data-claimable={String(p.claim.claimableNow)}>
-      <td data-label="Customer">
-        <a href={pairHref(p.tenantId, p.workload)}>{p.customerName ?? "(no profile)"}</a>
-        <div class="muted mono">{p.tenantId}</div>
-      </td>
-      <td data-label="Workload">{p.workload}</td>
-      <td data-label="Eligibility">{label(p.claim.eligibility)}</td>
-      <td data-label="Claimable now">
-        {p.claim.claimableNow ? <Badge kind="ok">yes</Badge> : <Badge kind="no">no</Badge>}
-      </td>
-      <td data-label="Status">{label(p.claim.status)}</td>
-      <td data-label="Next window">
-        {next ? (
-          <>
-            {WINDOW_LABEL[next.code] ?? next.code} <time dateTime={next.closesOn}>{next.closesOn}</time>{" "}
-            <span class={next.daysLeft <= 14 ? "soon" : "muted"}>({daysText(next.daysLeft)})</span>
-          </>
-        ) : (
-          <span class="muted">none</span>
-        )}
-      </td>
-      <td data-label="Blocking POE">
-        {p.poe.missing.length === 0 ? (
-          <span class="muted">none</span>
-        ) : (
-          <ul class="chips">
-            {p.poe.missing.map((m) => (
-              <li key={m} class="chip" data-missing={m}>
-                {label(m)}
-              </li>
-            ))}
-          </ul>
-        )}
-      </td>
-    </tr>
+    <>
+      {windowName(next.code)} <time dateTime={next.closesOn}>{next.closesOn}</time>{" "}
+      <span class={next.daysLeft <= 14 ? "soon" : "muted"}>({daysText(next.daysLeft)})</span>
+    </>
+  );
+}
+
+function BlockingPoe({ pair }: { pair: Pair }) {
+  if (pair.poe.missing.length === 0) return <span class="muted">none</span>;
+  return (
+    <ul class="chips">
+      {pair.poe.missing.map((m) => (
+        <li key={m} class="chip" data-missing={m}>
+          {label(m)}
+        </li>
+      ))}
+    </ul>
   );
 }

@@ -2,9 +2,12 @@
 // claim-window timer raised.
 import { useEffect, useState } from "preact/hooks";
 import { allPages, api } from "../api.ts";
-import { daysText, WINDOW_LABEL } from "../text.ts";
+import { ErrorNote } from "../components/error-note.tsx";
+import { pairHref, Rule } from "../components/marks.tsx";
+import { Section } from "../components/section.tsx";
+import { Table, type TableLayout } from "../components/table.tsx";
+import { daysText, windowName } from "../text.ts";
 import type { Pair } from "../types.ts";
-import { ErrorNote, pairHref, Rule } from "./common.tsx";
 
 interface Alert {
   id: string;
@@ -18,6 +21,33 @@ interface Alert {
 }
 
 const HORIZON = 90;
+
+const ALERTS_TABLE: TableLayout<Alert> = {
+  empty: "The claim-window timer has raised no alert.",
+  rowKey: (a) => a.id,
+  columns: [
+    { head: "Raised", cell: (a) => a.raisedAt.slice(0, 10) },
+    { head: "Window", cell: (a) => `${windowName(a.code)} (${a.threshold} days before)` },
+    { head: "Closes", cell: (a) => a.closesOn },
+    {
+      head: "Pair",
+      cell: (a) => (
+        <>
+          <a href={pairHref(a.tenantId, a.workload)}>{a.workload}</a>{" "}
+          <span class="muted mono">{a.tenantId.slice(0, 8)}</span>
+        </>
+      ),
+    },
+    { head: "Delivery", cell: (a) => a.delivery.status },
+  ],
+};
+
+const monthName = (month: string) =>
+  new Date(`${month}-01T00:00:00Z`).toLocaleDateString("en", {
+    month: "long",
+    year: "numeric",
+    timeZone: "UTC",
+  });
 
 export function DeadlinesView({ asOf }: { asOf: string }) {
   const [pairs, setPairs] = useState<Pair[] | null>(null);
@@ -44,8 +74,7 @@ export function DeadlinesView({ asOf }: { asOf: string }) {
     months.set(r.w.closesOn.slice(0, 7), [...(months.get(r.w.closesOn.slice(0, 7)) ?? []), r]);
 
   return (
-    <section aria-labelledby="deadlines-title">
-      <h1 id="deadlines-title">Deadlines: the next {HORIZON} days</h1>
+    <Section id="deadlines-title" title={`Deadlines: the next ${HORIZON} days`} level={1}>
       <ErrorNote error={error} />
       {pairs === null ? (
         <p aria-live="polite">Loading…</p>
@@ -53,61 +82,23 @@ export function DeadlinesView({ asOf }: { asOf: string }) {
         <p>No window closes in the next {HORIZON} days.</p>
       ) : (
         [...months].map(([month, list]) => (
-          <section key={month} aria-labelledby={`m-${month}`} class="month">
-            <h2 id={`m-${month}`}>
-              {new Date(`${month}-01T00:00:00Z`).toLocaleDateString("en", {
-                month: "long",
-                year: "numeric",
-                timeZone: "UTC",
-              })}
-            </h2>
+          <Section key={month} id={`m-${month}`} class="month" title={monthName(month)}>
             <ol class="deadlines">
               {list.map(({ p, w }) => (
                 <li key={`${p.tenantId}|${p.workload}|${w.code}`} class={w.daysLeft <= 14 ? "soon" : ""}>
-                  <time dateTime={w.closesOn}>{w.closesOn}</time>{" "}
-                  <strong>{WINDOW_LABEL[w.code] ?? w.code}</strong> ({daysText(w.daysLeft)}){" "}
-                  <Rule id={w.rule} /> ·{" "}
+                  <time dateTime={w.closesOn}>{w.closesOn}</time> <strong>{windowName(w.code)}</strong> (
+                  {daysText(w.daysLeft)}) <Rule id={w.rule} /> ·{" "}
                   <a href={pairHref(p.tenantId, p.workload)}>
                     {p.customerName ?? p.tenantId} · {p.workload}
                   </a>
                 </li>
               ))}
             </ol>
-          </section>
+          </Section>
         ))
       )}
       <h2>Raised alerts</h2>
-      {alerts.length === 0 ? (
-        <p class="muted">The claim-window timer has raised no alert.</p>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Raised</th>
-              <th scope="col">Window</th>
-              <th scope="col">Closes</th>
-              <th scope="col">Pair</th>
-              <th scope="col">Delivery</th>
-            </tr>
-          </thead>
-          <tbody>
-            {alerts.map((a) => (
-              <tr key={a.id}>
-                <td>{a.raisedAt.slice(0, 10)}</td>
-                <td>
-                  {WINDOW_LABEL[a.code] ?? a.code} ({a.threshold} days before)
-                </td>
-                <td>{a.closesOn}</td>
-                <td>
-                  <a href={pairHref(a.tenantId, a.workload)}>{a.workload}</a>{" "}
-                  <span class="muted mono">{a.tenantId.slice(0, 8)}</span>
-                </td>
-                <td>{a.delivery.status}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-    </section>
+      <Table layout={ALERTS_TABLE} rows={alerts} />
+    </Section>
   );
 }

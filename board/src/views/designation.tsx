@@ -4,7 +4,10 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import { api, query } from "../api.ts";
-import { ErrorNote, pairHref, Rule } from "./common.tsx";
+import { ErrorNote } from "../components/error-note.tsx";
+import { pairHref, Rule } from "../components/marks.tsx";
+import { Section } from "../components/section.tsx";
+import { Table, type TableLayout } from "../components/table.tsx";
 
 interface Contribution {
   tenantId?: string;
@@ -60,6 +63,43 @@ function Who({ c }: { c: Contribution }) {
   return <span class="mono">{c.tenantId ?? c.contributor}</span>;
 }
 
+const metricName = (metric: string) => METRIC_LABEL[metric] ?? metric;
+
+const MONTHS_TABLE: TableLayout<Point> = {
+  testId: "series-table",
+  caption: "Score on the first of each month, and what stops counting that month",
+  rowKey: (p) => p.date,
+  rowMarks: (p) => ({ "data-month": p.date }),
+  columns: [
+    { head: "Month", cell: (p) => p.date },
+    { head: "Score", cell: (p) => p.total },
+    {
+      head: "Stops counting",
+      cell: (p) =>
+        p.dropped.length === 0
+          ? "—"
+          : p.dropped.map((d) => (
+              <div key={d.metric + d.contributor}>
+                {metricName(d.metric)}: <Who c={d} />
+              </div>
+            )),
+    },
+  ],
+};
+
+type Counted = Contribution & { metric: string };
+const EXPIRIES_TABLE: TableLayout<Counted> = {
+  empty: "Nothing counts toward the score yet.",
+  rowKey: (c) => c.metric + c.contributor,
+  columns: [
+    { head: "Counts until", cell: (c) => c.countsUntil },
+    { head: "Metric", cell: (c) => metricName(c.metric) },
+    { head: "Points", cell: (c) => c.points },
+    { head: "From", cell: (c) => <Who c={c} /> },
+    { head: "Earned", cell: (c) => c.earnedOn },
+  ],
+};
+
 export function DesignationView({ asOf }: { asOf: string }) {
   const [score, setScore] = useState<Score | null>(null);
   const [series, setSeries] = useState<Point[] | null>(null);
@@ -81,14 +121,13 @@ export function DesignationView({ asOf }: { asOf: string }) {
     };
   }, [asOf]);
 
-  const contributions = score
+  const contributions: Counted[] = score
     ? Object.entries(score.metrics)
         .flatMap(([m, metric]) => metric.contributions.map((c) => ({ ...c, metric: m })))
         .sort((a, b) => a.countsUntil.localeCompare(b.countsUntil))
     : [];
   return (
-    <section aria-labelledby="designation-title">
-      <h1 id="designation-title">Solutions Partner for Security</h1>
+    <Section id="designation-title" title="Solutions Partner for Security" level={1}>
       <ErrorNote error={error} />
       {score && (
         <>
@@ -99,7 +138,7 @@ export function DesignationView({ asOf }: { asOf: string }) {
           <ul class="metrics">
             {Object.entries(score.metrics).map(([m, metric]) => (
               <li key={m}>
-                {METRIC_LABEL[m] ?? m}: {metric.points} / {metric.max} <Rule id={metric.rule} />
+                {metricName(m)}: {metric.points} / {metric.max} <Rule id={metric.rule} />
               </li>
             ))}
           </ul>
@@ -111,65 +150,10 @@ export function DesignationView({ asOf }: { asOf: string }) {
       ) : (
         <p aria-live="polite">Loading…</p>
       )}
-      {series && (
-        <table class="series" data-testid="series-table">
-          <caption>Score on the first of each month, and what stops counting that month</caption>
-          <thead>
-            <tr>
-              <th scope="col">Month</th>
-              <th scope="col">Score</th>
-              <th scope="col">Stops counting</th>
-            </tr>
-          </thead>
-          <tbody>
-            {series.map((p) => (
-              <tr key={p.date} data-month={p.date}>
-                <td>{p.date}</td>
-                <td>{p.total}</td>
-                <td>
-                  {p.dropped.length === 0
-                    ? "—"
-                    : p.dropped.map((d) => (
-                        <div key={d.metric + d.contributor}>
-                          {METRIC_LABEL[d.metric] ?? d.metric}: <Who c={d} />
-                        </div>
-                      ))}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      {series && <Table layout={MONTHS_TABLE} rows={series} />}
       <h2>What expires when</h2>
-      {contributions.length === 0 ? (
-        <p class="muted">Nothing counts toward the score yet.</p>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Counts until</th>
-              <th scope="col">Metric</th>
-              <th scope="col">Points</th>
-              <th scope="col">From</th>
-              <th scope="col">Earned</th>
-            </tr>
-          </thead>
-          <tbody>
-            {contributions.map((c) => (
-              <tr key={c.metric + c.contributor}>
-                <td>{c.countsUntil}</td>
-                <td>{METRIC_LABEL[c.metric] ?? c.metric}</td>
-                <td>{c.points}</td>
-                <td>
-                  <Who c={c} />
-                </td>
-                <td>{c.earnedOn}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-    </section>
+      <Table layout={EXPIRIES_TABLE} rows={contributions} />
+    </Section>
   );
 }
 

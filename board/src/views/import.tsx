@@ -2,9 +2,28 @@
 // any bad line named; then store it. A file with a bad line is refused whole: nothing is stored.
 import { useState } from "preact/hooks";
 import { api } from "../api.ts";
+import { DropZone } from "../components/drop-zone.tsx";
+import { ErrorNote } from "../components/error-note.tsx";
+import { pairHref } from "../components/marks.tsx";
+import { Section } from "../components/section.tsx";
+import { Table, type TableLayout } from "../components/table.tsx";
 import { label } from "../text.ts";
 import type { Pair } from "../types.ts";
-import { DropZone, ErrorNote, pairHref } from "./common.tsx";
+
+/** The verdicts the dry run gives, one row a pair, in words (no links: nothing is stored yet). */
+const VERDICTS_TABLE: TableLayout<Pair> = {
+  testId: "import-preview",
+  rowKey: (p) => p.tenantId + p.workload,
+  columns: [
+    { head: "Tenant", cell: (p) => p.tenantId.slice(0, 8), marks: { class: "mono" } },
+    { head: "Workload", cell: (p) => p.workload },
+    { head: "Stage", cell: (p) => label(p.stage) },
+    { head: "Eligibility", cell: (p) => label(p.claim.eligibility) },
+    { head: "Claimable now", cell: (p) => (p.claim.claimableNow ? "yes" : "no") },
+    { head: "Why", cell: (p) => p.claim.reasons.map((r) => r.message).join("; ") },
+    { head: "Blocking POE", cell: (p) => p.poe.missing.map(label).join(", ") || "none" },
+  ],
+};
 
 export function ImportView() {
   const [file, setFile] = useState<{ name: string; text: string } | null>(null);
@@ -31,8 +50,7 @@ export function ImportView() {
   };
 
   return (
-    <section aria-labelledby="import-title">
-      <h1 id="import-title">Import an export</h1>
+    <Section id="import-title" title="Import an export" level={1}>
       <p>
         One CloudEvent per line (NDJSON), as a CRM exports them. You see the verdicts first; nothing is stored
         until you say so.
@@ -49,32 +67,7 @@ export function ImportView() {
           <h2>
             Dry run: {preview.events} events, {preview.pairs.length} pairs as of {preview.asOf.slice(0, 10)}
           </h2>
-          <table data-testid="import-preview">
-            <thead>
-              <tr>
-                <th scope="col">Tenant</th>
-                <th scope="col">Workload</th>
-                <th scope="col">Stage</th>
-                <th scope="col">Eligibility</th>
-                <th scope="col">Claimable now</th>
-                <th scope="col">Why</th>
-                <th scope="col">Blocking POE</th>
-              </tr>
-            </thead>
-            <tbody>
-              {preview.pairs.map((p) => (
-                <tr key={p.tenantId + p.workload}>
-                  <td class="mono">{p.tenantId.slice(0, 8)}</td>
-                  <td>{p.workload}</td>
-                  <td>{label(p.stage)}</td>
-                  <td>{label(p.claim.eligibility)}</td>
-                  <td>{p.claim.claimableNow ? "yes" : "no"}</td>
-                  <td>{p.claim.reasons.map((r) => r.message).join("; ")}</td>
-                  <td>{p.poe.missing.map(label).join(", ") || "none"}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <Table layout={VERDICTS_TABLE} rows={preview.pairs} />
           <button
             type="button"
             disabled={stored !== ""}
@@ -98,6 +91,6 @@ export function ImportView() {
           )}
         </>
       )}
-    </section>
+    </Section>
   );
 }

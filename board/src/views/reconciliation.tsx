@@ -1,8 +1,11 @@
 // Reconciliation (issue 17): what the rules make payable versus what Partner Center's exports report,
 // per pair and month, with totals by reason; the CSV for a Microsoft contact one click away.
 import { useEffect, useState } from "preact/hooks";
-import { api, download, query } from "../api.ts";
-import { ErrorNote, pairHref, Rule } from "./common.tsx";
+import { api, download, query, save } from "../api.ts";
+import { ErrorNote } from "../components/error-note.tsx";
+import { pairHref, Rule } from "../components/marks.tsx";
+import { Section } from "../components/section.tsx";
+import { Table, type TableLayout } from "../components/table.tsx";
 
 interface Line {
   tenantId: string;
@@ -37,6 +40,42 @@ const REASON: Record<string, string> = {
   paid: "Paid",
 };
 
+type Total = [reason: string, total: Report["totals"][string]];
+const TOTALS_TABLE: TableLayout<Total> = {
+  rowKey: ([reason]) => reason,
+  columns: [
+    { head: "Reason", cell: ([reason]) => REASON[reason] ?? reason, namesRow: true },
+    { head: "Months", cell: ([, t]) => t.months },
+    { head: "Expected units", cell: ([, t]) => t.expectedUnits },
+    { head: "Reported units", cell: ([, t]) => t.reportedUnits },
+  ],
+};
+
+const LINES_TABLE: TableLayout<Line> = {
+  rowKey: (l) => `${l.tenantId}|${l.workload}|${l.month}`,
+  columns: [
+    {
+      head: "Customer",
+      cell: (l) => <a href={pairHref(l.tenantId, l.workload)}>{l.customerName ?? l.tenantId}</a>,
+    },
+    { head: "Workload", cell: (l) => l.workload },
+    { head: "Month", cell: (l) => l.month },
+    { head: "Expected", cell: (l) => l.expectedUnits },
+    { head: "Reported", cell: (l) => l.reportedUnits ?? "—" },
+    {
+      head: "Reason",
+      cell: (l) => (
+        <>
+          <strong>{REASON[l.reason] ?? l.reason}</strong>: {l.detail}{" "}
+          {l.rules.map((r) => (
+            <Rule key={r} id={r} />
+          ))}
+        </>
+      ),
+    },
+  ],
+};
+
 const thisMonth = () => new Date().toISOString().slice(0, 7);
 const yearBefore = (m: string) => `${Number(m.slice(0, 4)) - 1}${m.slice(4)}`;
 
@@ -50,22 +89,17 @@ export function ReconciliationView() {
     setError(undefined);
     api<Report>(`reconciliation${query({ from, to })}`).then(setReport, setError);
   }, [from, to]);
-  const save = async () => {
+  const saveCsv = async () => {
     try {
       const blob = await download(`reconciliation${query({ from, to, format: "csv" })}`);
-      const a = document.createElement("a");
-      a.href = URL.createObjectURL(blob);
-      a.download = `reconciliation-${from}-${to}.csv`;
-      a.click();
-      URL.revokeObjectURL(a.href);
+      save(blob, `reconciliation-${from}-${to}.csv`);
     } catch (e) {
       setError(e);
     }
   };
   const lines = report?.lines.filter((l) => !gapsOnly || l.gap) ?? [];
   return (
-    <section aria-labelledby="reconciliation-title">
-      <h1 id="reconciliation-title">Reconciliation</h1>
+    <Section id="reconciliation-title" title="Reconciliation" level={1}>
       <p>
         Expected units (the rules: <Rule id="HWM-2" /> <Rule id="SEG-1" /> <Rule id="SEG-2" />) against what
         Partner Center reported. Import its exports with <code>npm run reconcile -- FILE…</code> or{" "}
@@ -82,7 +116,7 @@ export function ReconciliationView() {
           <input type="checkbox" checked={gapsOnly} onChange={(e) => setGapsOnly(e.currentTarget.checked)} />{" "}
           Gaps only
         </label>
-        <button type="button" onClick={save}>
+        <button type="button" onClick={saveCsv}>
           Download CSV for your Microsoft contact
         </button>
       </form>
@@ -90,64 +124,13 @@ export function ReconciliationView() {
       {report && (
         <>
           <h2>Totals by reason</h2>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Reason</th>
-                <th scope="col">Months</th>
-                <th scope="col">Expected units</th>
-                <th scope="col">Reported units</th>
-              </tr>
-            </thead>
-            <tbody>
-              {Object.entries(report.totals)
-                .filter(([, t]) => t.months > 0)
-                .map(([reason, t]) => (
-                  <tr key={reason}>
-                    <th scope="row">{REASON[reason] ?? reason}</th>
-                    <td>{t.months}</td>
-                    <td>{t.expectedUnits}</td>
-                    <td>{t.reportedUnits}</td>
-                  </tr>
-                ))}
-            </tbody>
-          </table>
+          <Table layout={TOTALS_TABLE} rows={Object.entries(report.totals).filter(([, t]) => t.months > 0)} />
           <h2>
             Per pair and month ({lines.length} of {report.lines.length})
           </h2>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Customer</th>
-                <th scope="col">Workload</th>
-                <th scope="col">Month</th>
-                <th scope="col">Expected</th>
-                <th scope="col">Reported</th>
-                <th scope="col">Reason</th>
-              </tr>
-            </thead>
-            <tbody>
-              {lines.map((l) => (
-                <tr key={`${l.tenantId}|${l.workload}|${l.month}`}>
-                  <td>
-                    <a href={pairHref(l.tenantId, l.workload)}>{l.customerName ?? l.tenantId}</a>
-                  </td>
-                  <td>{l.workload}</td>
-                  <td>{l.month}</td>
-                  <td>{l.expectedUnits}</td>
-                  <td>{l.reportedUnits ?? "—"}</td>
-                  <td>
-                    <strong>{REASON[l.reason] ?? l.reason}</strong>: {l.detail}{" "}
-                    {l.rules.map((r) => (
-                      <Rule key={r} id={r} />
-                    ))}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <Table layout={LINES_TABLE} rows={lines} />
         </>
       )}
-    </section>
+    </Section>
   );
 }

@@ -3,7 +3,9 @@
 // each with the CRM field at fault, so the partner can fix the CRM side.
 import { useEffect, useState } from "preact/hooks";
 import { api } from "../api.ts";
-import { ErrorNote } from "./common.tsx";
+import { ErrorNote } from "../components/error-note.tsx";
+import { Section } from "../components/section.tsx";
+import { type Column, Table, type TableLayout } from "../components/table.tsx";
 
 interface Refusal {
   id: string;
@@ -44,6 +46,57 @@ const AUTH: Record<string, string> = {
 
 const when = (iso: string | null) => (iso ? `${iso.slice(0, 16).replace("T", " ")} UTC` : "never");
 
+/** A count of deliveries, marked with what it counts (`data-count`). */
+const count = (
+  head: string,
+  name: "delivered" | "duplicates" | "refused" | "unauthorized",
+): Column<Source> => ({
+  head,
+  cell: (s) => s.activity[name] ?? "—",
+  marks: { "data-count": name },
+});
+
+const SOURCES_TABLE: TableLayout<Source> = {
+  class: "sources",
+  testId: "sources-table",
+  caption: "Your sources and their deliveries",
+  rowKey: (s) => s.name,
+  rowMarks: (s) => ({ "data-source": s.name }),
+  columns: [
+    { head: "Source", cell: (s) => s.name, namesRow: true },
+    { head: "Format", cell: (s) => FORMAT[s.format] ?? s.format },
+    { head: "Authentication", cell: (s) => AUTH[s.auth] ?? s.auth },
+    { head: "Last delivery", cell: (s) => when(s.activity.lastDeliveryAt) },
+    count("Delivered", "delivered"),
+    count("Duplicates", "duplicates"),
+    count("Refused", "refused"),
+    count("Unauthorized", "unauthorized"),
+  ],
+};
+
+/** One row a field at fault: a refused record has one or more. */
+interface RefusedField {
+  refusal: Refusal;
+  error: Refusal["errors"][number];
+  index: number;
+}
+const REFUSALS_TABLE: TableLayout<RefusedField> = {
+  class: "sources",
+  testId: "refusals-table",
+  caption:
+    "Records that made no valid event and were not stored: fix the CRM field named, then let the CRM deliver again",
+  empty: "No record refused.",
+  rowKey: (f) => `${f.refusal.id}|${f.index}`,
+  rowMarks: (f) => ({ "data-refusal": f.refusal.source }),
+  columns: [
+    { head: "When", cell: (f) => when(f.refusal.at) },
+    { head: "Source", cell: (f) => f.refusal.source },
+    { head: "Record", cell: (f) => <code>{f.refusal.record}</code> },
+    { head: "CRM field", cell: (f) => <code>{f.error.path}</code> },
+    { head: "Reason", cell: (f) => f.error.message },
+  ],
+};
+
 export function SourcesView() {
   const [sources, setSources] = useState<Source[]>();
   const [error, setError] = useState<unknown>();
@@ -52,11 +105,11 @@ export function SourcesView() {
   }, []);
   const refusals = (sources ?? [])
     .flatMap((s) => s.refusalLog.newest.map((r) => ({ ...r, source: s.name })))
-    .sort((a, b) => b.at.localeCompare(a.at));
+    .sort((a, b) => b.at.localeCompare(a.at))
+    .flatMap((refusal) => refusal.errors.map((error, index) => ({ refusal, error, index })));
   const since = sources?.[0]?.activity.since;
   return (
-    <section aria-labelledby="sources-title">
-      <h1 id="sources-title">CRM sources</h1>
+    <Section id="sources-title" title="CRM sources" level={1}>
       <p>
         The sources your CRMs deliver to (<code>POST /api/sources/&#123;source&#125;/deliveries</code>) and
         what each delivered. Counts are this service instance's{since ? ` since ${when(since)}` : ""}; the
@@ -65,74 +118,11 @@ export function SourcesView() {
       <ErrorNote error={error} />
       {sources && (
         <>
-          <table class="sources" data-testid="sources-table">
-            <caption>Your sources and their deliveries</caption>
-            <thead>
-              <tr>
-                <th scope="col">Source</th>
-                <th scope="col">Format</th>
-                <th scope="col">Authentication</th>
-                <th scope="col">Last delivery</th>
-                <th scope="col">Delivered</th>
-                <th scope="col">Duplicates</th>
-                <th scope="col">Refused</th>
-                <th scope="col">Unauthorized</th>
-              </tr>
-            </thead>
-            <tbody>
-              {sources.map((s) => (
-                <tr key={s.name} data-source={s.name}>
-                  <th scope="row">{s.name}</th>
-                  <td>{FORMAT[s.format] ?? s.format}</td>
-                  <td>{AUTH[s.auth] ?? s.auth}</td>
-                  <td>{when(s.activity.lastDeliveryAt)}</td>
-                  <td data-count="delivered">{s.activity.delivered}</td>
-                  <td data-count="duplicates">{s.activity.duplicates}</td>
-                  <td data-count="refused">{s.activity.refused}</td>
-                  <td data-count="unauthorized">{s.activity.unauthorized ?? "—"}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <Table layout={SOURCES_TABLE} rows={sources} />
           <h2>Recently refused records</h2>
-          {refusals.length === 0 ? (
-            <p class="muted">No record refused.</p>
-          ) : (
-            <table class="sources" data-testid="refusals-table">
-              <caption>
-                Records that made no valid event and were not stored: fix the CRM field named, then let the
-                CRM deliver again
-              </caption>
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Source</th>
-                  <th scope="col">Record</th>
-                  <th scope="col">CRM field</th>
-                  <th scope="col">Reason</th>
-                </tr>
-              </thead>
-              <tbody>
-                {refusals.flatMap((r) =>
-                  r.errors.map((e, i) => (
-                    <tr key={`${r.id}|${i}`} data-refusal={r.source}>
-                      <td>{when(r.at)}</td>
-                      <td>{r.source}</td>
-                      <td>
-                        <code>{r.record}</code>
-                      </td>
-                      <td>
-                        <code>{e.path}</code>
-                      </td>
-                      <td>{e.message}</td>
-                    </tr>
-                  )),
-                )}
-              </tbody>
-            </table>
-          )}
+          <Table layout={REFUSALS_TABLE} rows={refusals} />
         </>
       )}
-    </section>
+    </Section>
   );
 }
