@@ -4,6 +4,7 @@ import { z } from "zod";
 import { AlertQuery } from "../application/alert-queries.ts";
 import { EVENT_SCHEMAS, POE_DOCUMENT_KINDS } from "../domain/events.ts";
 import { json } from "./http.ts";
+import { answer, asOfQuery, body, get, inPath, inQuery, pairPath, post, problems } from "./openapi-parts.ts";
 import { pairStateSchemas } from "./pair-state-openapi.ts";
 import { PairListQuery } from "./pairs.ts";
 import { defineHttp } from "./registry.ts";
@@ -23,21 +24,9 @@ export function openApiDocument(): unknown {
     schemas[type] = z.toJSONSchema(schema, { target: "draft-2020-12", unrepresentable: "any", io: "input" });
   }
   const eventRef = { oneOf: Object.keys(schemas).map((t) => ({ $ref: `#/components/schemas/${t}` })) };
-  const problem = { $ref: "#/components/schemas/Problem" };
-  const problems = (codes: number[]) =>
-    Object.fromEntries(
-      codes.map((c) => [
-        c,
-        { description: "RFC 9457 problem", content: { "application/problem+json": { schema: problem } } },
-      ]),
-    );
   const queryParams = Object.entries(z.toJSONSchema(PairListQuery, { io: "input" }).properties ?? {}).map(
-    ([name, schema]) => ({ name, in: "query", required: false, schema }),
+    ([name, schema]) => inQuery(name, schema),
   );
-  const pairPath = [
-    { name: "tenantId", in: "path", required: true, schema: { type: "string", format: "uuid" } },
-    { name: "workload", in: "path", required: true, schema: { type: "string" } },
-  ];
   cached = {
     openapi: "3.1.0",
     info: {
@@ -80,232 +69,147 @@ export function openApiDocument(): unknown {
       },
     },
     paths: {
-      ...sourcePaths(problems),
-      "/events": {
-        post: {
-          summary: "Deliver one CloudEvent or a batch of at most 500 (1 MiB)",
-          security: [{ webhookSignature: [] }],
-          requestBody: {
-            required: true,
-            content: {
-              "application/cloudevents+json": { schema: eventRef },
-              "application/cloudevents-batch+json": {
-                schema: { type: "array", maxItems: 500, items: eventRef },
-              },
-              "application/json": {
-                schema: { oneOf: [eventRef, { type: "array", maxItems: 500, items: eventRef }] },
-              },
-            },
-          },
-          responses: {
-            201: { description: "Recorded" },
-            202: { description: "Nothing new (duplicates)" },
-            ...problems([400, 401, 403, 413, 415, 503]),
-          },
+      ...sourcePaths(),
+      "/events": post("Deliver one CloudEvent or a batch of at most 500 (1 MiB)", {
+        auth: "webhookSignature",
+        requestBody: body({
+          "application/cloudevents+json": eventRef,
+          "application/cloudevents-batch+json": { type: "array", maxItems: 500, items: eventRef },
+          "application/json": { oneOf: [eventRef, { type: "array", maxItems: 500, items: eventRef }] },
+        }),
+        answers: {
+          201: answer("Recorded"),
+          202: answer("Nothing new (duplicates)"),
+          ...problems(400, 401, 403, 413, 415, 503),
         },
-      },
-      "/pairs": {
-        get: {
-          summary: "The caller's pairs",
-          security: [{ apiKey: [] }],
-          parameters: queryParams,
-          responses: { 200: { description: "A page of pair states" }, ...problems([400, 401]) },
+      }),
+      "/pairs": get("The caller's pairs", {
+        parameters: queryParams,
+        answers: { 200: answer("A page of pair states"), ...problems(400, 401) },
+      }),
+      "/pairs/{tenantId}/{workload}": get("One pair's state (contract/STATE.md)", {
+        parameters: [...pairPath, asOfQuery],
+        answers: {
+          200: answer("The pair's state", { "application/json": { $ref: "#/components/schemas/PairState" } }),
+          ...problems(400, 401, 404),
         },
-      },
-      "/pairs/{tenantId}/{workload}": {
-        get: {
-          summary: "One pair's state (contract/STATE.md)",
-          security: [{ apiKey: [] }],
-          parameters: [
-            ...pairPath,
-            { name: "asOf", in: "query", required: false, schema: { type: "string", format: "date-time" } },
-          ],
-          responses: {
-            200: {
-              description: "The pair's state",
-              content: { "application/json": { schema: { $ref: "#/components/schemas/PairState" } } },
-            },
-            ...problems([400, 401, 404]),
-          },
-        },
-      },
-      "/pairs/{tenantId}/{workload}/documents": {
-        post: {
-          summary: "Upload a POE document (at most 25 MiB); recorded as poe.document.attached",
-          security: [{ apiKey: [] }],
+      }),
+      "/pairs/{tenantId}/{workload}/documents": post(
+        "Upload a POE document (at most 25 MiB); recorded as poe.document.attached",
+        {
           parameters: pairPath,
-          requestBody: {
-            required: true,
-            content: {
-              "multipart/form-data": {
-                schema: {
-                  type: "object",
-                  required: ["file", "kind", "workloadsMentioned"],
-                  properties: {
-                    file: { type: "string", format: "binary" },
-                    kind: { type: "string", enum: [...POE_DOCUMENT_KINDS] },
-                    workloadsMentioned: {
-                      type: "string",
-                      description: "comma-separated, repeated, or a JSON array",
-                    },
-                    tenantIdOnDocument: { type: "string", format: "uuid" },
-                  },
+          requestBody: body({
+            "multipart/form-data": {
+              type: "object",
+              required: ["file", "kind", "workloadsMentioned"],
+              properties: {
+                file: { type: "string", format: "binary" },
+                kind: { type: "string", enum: [...POE_DOCUMENT_KINDS] },
+                workloadsMentioned: {
+                  type: "string",
+                  description: "comma-separated, repeated, or a JSON array",
                 },
+                tenantIdOnDocument: { type: "string", format: "uuid" },
               },
             },
-          },
-          responses: {
-            201: { description: "Stored and recorded" },
-            200: { description: "The same bytes were already attached" },
-            ...problems([400, 401, 404, 413, 415, 503]),
+          }),
+          answers: {
+            201: answer("Stored and recorded"),
+            200: answer("The same bytes were already attached"),
+            ...problems(400, 401, 404, 413, 415, 503),
           },
         },
-      },
-      "/pairs/{tenantId}/{workload}/documents/{documentId}": {
-        get: {
-          summary: "The document's bytes, or with ?as=link a 15-minute read-only link",
-          security: [{ apiKey: [] }],
+      ),
+      "/pairs/{tenantId}/{workload}/documents/{documentId}": get(
+        "The document's bytes, or with ?as=link a 15-minute read-only link",
+        {
+          parameters: [...pairPath, inPath("documentId"), inQuery("as", { type: "string", enum: ["link"] })],
+          answers: { 200: answer("The bytes or the link"), ...problems(401, 404) },
+        },
+      ),
+      "/pairs/{tenantId}/{workload}/poe-summary": get("The POE summary for the claim form (Markdown)", {
+        parameters: [...pairPath, asOfQuery],
+        answers: { 200: answer("Markdown", { "text/markdown": { type: "string" } }), ...problems(401, 404) },
+      }),
+      "/alerts": get("Claim-window alerts, newest first", {
+        parameters: [
+          "since",
+          "windowCode",
+          "tenantId",
+          "workload",
+          "deliveryStatus",
+          "limit",
+          "continuationToken",
+        ].map((name) => inQuery(name, ALERT_QUERY.properties[name] ?? { type: "string" })),
+        answers: { 200: answer("A page of alerts"), ...problems(400, 401) },
+      }),
+      "/designations/security": get(
+        "Solutions Partner for Security score at asOf, or a monthly series from..to",
+        {
+          parameters: ["asOf", "from", "to"].map((name) => inQuery(name, { type: "string", format: "date" })),
+          answers: { 200: answer("The score with every point traced"), ...problems(400, 401) },
+        },
+      ),
+      "/recorded-events": post(
+        "Record events by hand (the board): one or a batch, with the API key; source and partnerid are set by the service",
+        {
+          requestBody: body({
+            "application/json": { oneOf: [eventRef, { type: "array", items: eventRef }] },
+          }),
+          answers: {
+            201: answer("Recorded"),
+            202: answer("Nothing new (the client's event id was recorded before)"),
+            ...problems(400, 401, 403, 413, 415, 503),
+          },
+        },
+      ),
+      "/imports": post("Import an NDJSON export: ?dryRun=true answers the verdicts and stores nothing", {
+        parameters: [inQuery("dryRun", { enum: ["true", "false"] })],
+        requestBody: body({ "application/x-ndjson": { type: "string" } }),
+        answers: {
+          200: answer("Dry run: the pairs' states"),
+          201: answer("Stored"),
+          ...problems(400, 401, 413),
+        },
+      }),
+      "/reconciliation": get(
+        "Expected (the rules) versus reported (Partner Center's exports) per pair and month, with the reason for each gap and totals by reason; format=csv answers the evidence for a Microsoft contact",
+        {
           parameters: [
-            ...pairPath,
-            { name: "documentId", in: "path", required: true, schema: { type: "string" } },
-            { name: "as", in: "query", required: false, schema: { type: "string", enum: ["link"] } },
+            ...["from", "to"].map((name) =>
+              inQuery(name, { type: "string", pattern: "^\\d{4}-(0[1-9]|1[0-2])$" }),
+            ),
+            inQuery("format", { enum: ["json", "csv"] }),
           ],
-          responses: { 200: { description: "The bytes or the link" }, ...problems([401, 404]) },
-        },
-      },
-      "/pairs/{tenantId}/{workload}/poe-summary": {
-        get: {
-          summary: "The POE summary for the claim form (Markdown)",
-          security: [{ apiKey: [] }],
-          parameters: [
-            ...pairPath,
-            { name: "asOf", in: "query", required: false, schema: { type: "string", format: "date-time" } },
-          ],
-          responses: {
-            200: { description: "Markdown", content: { "text/markdown": { schema: { type: "string" } } } },
-            ...problems([401, 404]),
+          answers: {
+            200: answer("Lines per pair and month, totals by reason (JSON), or text/csv"),
+            ...problems(400, 401),
           },
         },
-      },
-      "/alerts": {
-        get: {
-          summary: "Claim-window alerts, newest first",
-          security: [{ apiKey: [] }],
-          parameters: [
-            "since",
-            "windowCode",
-            "tenantId",
-            "workload",
-            "deliveryStatus",
-            "limit",
-            "continuationToken",
-          ].map((name) => ({
-            name,
-            in: "query",
-            required: false,
-            schema: ALERT_QUERY.properties[name] ?? { type: "string" },
-          })),
-          responses: { 200: { description: "A page of alerts" }, ...problems([400, 401]) },
-        },
-      },
-      "/designations/security": {
-        get: {
-          summary: "Solutions Partner for Security score at asOf, or a monthly series from..to",
-          security: [{ apiKey: [] }],
-          parameters: ["asOf", "from", "to"].map((name) => ({
-            name,
-            in: "query",
-            required: false,
-            schema: { type: "string", format: "date" },
-          })),
-          responses: { 200: { description: "The score with every point traced" }, ...problems([400, 401]) },
-        },
-      },
-      "/recorded-events": {
-        post: {
-          summary:
-            "Record events by hand (the board): one or a batch, with the API key; source and partnerid are set by the service",
-          security: [{ apiKey: [] }],
-          requestBody: {
-            required: true,
-            content: {
-              "application/json": { schema: { oneOf: [eventRef, { type: "array", items: eventRef }] } },
-            },
-          },
-          responses: {
-            201: { description: "Recorded" },
-            202: { description: "Nothing new (the client's event id was recorded before)" },
-            ...problems([400, 401, 403, 413, 415, 503]),
+      ),
+      "/reconciliation/imports": post(
+        "Import a Partner Center export (Earnings – Default, Ineligible revenue usage, or customer claims), streamed row by row: good rows stored once, bad rows and unplaced rows listed by line",
+        {
+          parameters: [inQuery("fileName")],
+          requestBody: body({ "text/csv": { type: "string" } }),
+          answers: {
+            200: answer("Rows read, events stored and already stored, bad and unplaced rows by line"),
+            ...problems(400, 401, 413, 415),
           },
         },
-      },
-      "/imports": {
-        post: {
-          summary: "Import an NDJSON export: ?dryRun=true answers the verdicts and stores nothing",
-          security: [{ apiKey: [] }],
-          parameters: [{ name: "dryRun", in: "query", required: false, schema: { enum: ["true", "false"] } }],
-          requestBody: {
-            required: true,
-            content: { "application/x-ndjson": { schema: { type: "string" } } },
-          },
-          responses: {
-            200: { description: "Dry run: the pairs' states" },
-            201: { description: "Stored" },
-            ...problems([400, 401, 413]),
-          },
+      ),
+      "/board/{path}": get(
+        "The partner board's static assets (anonymous; its data comes from this API with the key)",
+        {
+          auth: "anyone",
+          parameters: [inPath("path")],
+          answers: { 200: answer("HTML, JavaScript or CSS"), 404: answer("No such asset") },
         },
-      },
-      "/reconciliation": {
-        get: {
-          summary:
-            "Expected (the rules) versus reported (Partner Center's exports) per pair and month, with the reason for each gap and totals by reason; format=csv answers the evidence for a Microsoft contact",
-          security: [{ apiKey: [] }],
-          parameters: [
-            ...["from", "to"].map((name) => ({
-              name,
-              in: "query",
-              required: false,
-              schema: { type: "string", pattern: "^\\d{4}-(0[1-9]|1[0-2])$" },
-            })),
-            { name: "format", in: "query", required: false, schema: { enum: ["json", "csv"] } },
-          ],
-          responses: {
-            200: { description: "Lines per pair and month, totals by reason (JSON), or text/csv" },
-            ...problems([400, 401]),
-          },
-        },
-      },
-      "/reconciliation/imports": {
-        post: {
-          summary:
-            "Import a Partner Center export (Earnings – Default, Ineligible revenue usage, or customer claims), streamed row by row: good rows stored once, bad rows and unplaced rows listed by line",
-          security: [{ apiKey: [] }],
-          parameters: [{ name: "fileName", in: "query", required: false, schema: { type: "string" } }],
-          requestBody: { required: true, content: { "text/csv": { schema: { type: "string" } } } },
-          responses: {
-            200: {
-              description: "Rows read, events stored and already stored, bad and unplaced rows by line",
-            },
-            ...problems([400, 401, 413, 415]),
-          },
-        },
-      },
-      "/board/{path}": {
-        get: {
-          summary: "The partner board's static assets (anonymous; its data comes from this API with the key)",
-          parameters: [{ name: "path", in: "path", required: true, schema: { type: "string" } }],
-          responses: {
-            200: { description: "HTML, JavaScript or CSS" },
-            404: { description: "No such asset" },
-          },
-        },
-      },
-      "/health": {
-        get: {
-          summary: "Liveness and reachability",
-          responses: { 200: { description: "ok, with each check" }, ...problems([503]) },
-        },
-      },
+      ),
+      "/health": get("Liveness and reachability", {
+        auth: "anyone",
+        answers: { 200: answer("ok, with each check"), ...problems(503) },
+      }),
     },
   };
   return cached;

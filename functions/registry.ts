@@ -138,102 +138,95 @@ export function guardHttp(name: string, handler: HttpFunction): HttpFunction {
   };
 }
 
-export function guardTimer(name: string, handler: TimerFunction): TimerFunction {
-  return (timer, hostContext) => {
-    const context = structuredContext(hostContext);
-    return withCorrelation({ invocationId: hostContext.invocationId, functionName: name }, () =>
-      inInvocationSpan(name, "timer", {}, async () => {
-        try {
-          await handler(timer, context);
-        } catch (error) {
-          context.error(`${name} run failed (retried per its policy, else at the next schedule):`, error);
-          throw error;
-        }
-      }),
-    );
-  };
-}
-
-export function guardChangeFeed(name: string, handler: ChangeFeedFunction): ChangeFeedFunction {
-  return (documents, hostContext) => {
+/**
+ * A timer or change-feed handler as registered: structured logs and a span; a failure is logged with
+ * what happens next, then rethrown so the trigger's retry policy runs.
+ */
+function guardRetried<A extends unknown[]>(
+  name: string,
+  trigger: "timer" | "cosmosChangeFeed",
+  handler: (...args: [...A, InvocationContext]) => Promise<void>,
+  describe: (...args: A) => { attributes: Record<string, number>; onFailure: string },
+) {
+  return (...args: [...A, InvocationContext]) => {
+    const hostContext = args.at(-1) as InvocationContext;
+    const input = args.slice(0, -1) as A;
     const context = structuredContext(hostContext);
     return withCorrelation({ invocationId: hostContext.invocationId, functionName: name }, () => {
-      annotate(changeFeedCorrelation(documents));
-      return inInvocationSpan(
-        name,
-        "cosmosChangeFeed",
-        { "messaging.batch.message_count": documents.length },
-        async () => {
-          try {
-            await handler(documents, context);
-          } catch (error) {
-            context.error(
-              `batch of ${documents.length} document(s) failed; it will be delivered again:`,
-              error,
-            );
-            throw error;
-          }
-        },
-      );
+      // Inside the correlation: what describe annotates (a batch's event and pair) reaches every line.
+      const { attributes, onFailure } = describe(...input);
+      return inInvocationSpan(name, trigger, attributes, async () => {
+        try {
+          await handler(...input, context);
+        } catch (error) {
+          context.error(onFailure, error);
+          throw error;
+        }
+      });
     });
   };
 }
 
-export function defineHttp(
-  input: Omit<HttpDefinition, "kind" | "authLevel"> & { authLevel?: AuthLevel },
-): HttpDefinition {
-  const definition = record({
-    kind: "http" as const,
-    ...input,
-    methods: [...input.methods],
-    authLevel: input.authLevel ?? "anonymous",
-    handler: guardHttp(input.name, input.handler),
+export const guardTimer = (name: string, handler: TimerFunction): TimerFunction =>
+  guardRetried<[Timer]>(name, "timer", handler, () => ({
+    attributes: {},
+    onFailure: `${name} run failed (retried per its policy, else at the next schedule):`,
+  }));
+
+export const guardChangeFeed = (name: string, handler: ChangeFeedFunction): ChangeFeedFunction =>
+  guardRetried<[unknown[]]>(name, "cosmosChangeFeed", handler, (documents) => {
+    annotate(changeFeedCorrelation(documents));
+    return {
+      attributes: { "messaging.batch.message_count": documents.length },
+      onFailure: `batch of ${documents.length} document(s) failed; it will be delivered again:`,
+    };
   });
-  app.http(definition.name, {
-    route: definition.route,
-    methods: [...definition.methods],
-    authLevel: definition.authLevel,
-    handler: definition.handler,
-  });
+
+/** Records a definition (names are unique, as Azure requires), its handler guarded, and registers it with the host. */
+function define<D extends FunctionDefinition>(
+  kind: D["kind"],
+  input: Omit<D, "kind">,
+  guard: (name: string, handler: D["handler"]) => D["handler"],
+  register: (d: D) => void,
+): D {
+  const definition = record({ ...input, kind, handler: guard(input.name, input.handler) } as D);
+  register(definition);
   return definition;
 }
 
-export function defineTimer(
+export const defineHttp = (input: Omit<HttpDefinition, "kind" | "authLevel"> & { authLevel?: AuthLevel }) =>
+  define<HttpDefinition>(
+    "http",
+    { authLevel: "anonymous", ...input, methods: [...input.methods] },
+    guardHttp,
+    ({ name, route, methods, authLevel, handler }) =>
+      app.http(name, { route, methods: [...methods], authLevel, handler }),
+  );
+
+export const defineTimer = (
   input: Omit<TimerDefinition, "kind" | "runOnStartup"> & { runOnStartup?: boolean },
-): TimerDefinition {
-  const definition = record({
-    kind: "timer" as const,
-    ...input,
-    runOnStartup: input.runOnStartup ?? false,
-    handler: guardTimer(input.name, input.handler),
-  });
-  app.timer(definition.name, {
-    schedule: definition.schedule,
-    runOnStartup: definition.runOnStartup,
-    ...(definition.retry ? { retry: definition.retry } : {}),
-    handler: definition.handler,
-  });
-  return definition;
-}
+) =>
+  define<TimerDefinition>("timer", { runOnStartup: false, ...input }, guardTimer, (timer) =>
+    app.timer(timer.name, {
+      schedule: timer.schedule,
+      runOnStartup: timer.runOnStartup,
+      ...(timer.retry ? { retry: timer.retry } : {}),
+      handler: timer.handler,
+    }),
+  );
 
-export function defineCosmosChangeFeed(
+/** A change feed is retried forever unless said otherwise (CHANGE_FEED_RETRY). */
+export const defineCosmosChangeFeed = (
   input: Omit<ChangeFeedDefinition, "kind" | "retry"> & { retry?: RetryOptions },
-): ChangeFeedDefinition {
-  const definition = record({
-    kind: "cosmosChangeFeed" as const,
-    ...input,
-    retry: input.retry ?? CHANGE_FEED_RETRY,
-    handler: guardChangeFeed(input.name, input.handler),
-  });
-  app.cosmosDB(definition.name, {
-    connection: definition.connection,
-    databaseName: definition.databaseName,
-    containerName: definition.containerName,
-    leaseContainerName: definition.leaseContainerName,
-    // The deployment declares the leases container; creating it needs control-plane rights we do not hold.
-    createLeaseContainerIfNotExists: false,
-    retry: definition.retry,
-    handler: definition.handler,
-  });
-  return definition;
-}
+) =>
+  define<ChangeFeedDefinition>(
+    "cosmosChangeFeed",
+    { retry: CHANGE_FEED_RETRY, ...input },
+    guardChangeFeed,
+    ({ kind: _, name, ...feed }) =>
+      app.cosmosDB(name, {
+        ...feed,
+        // The deployment declares the leases container; creating it needs control-plane rights we do not hold.
+        createLeaseContainerIfNotExists: false,
+      }),
+  );

@@ -2,8 +2,7 @@
 import { z } from "zod";
 import { FORMATS } from "../application/sources/config.ts";
 import { MappingSchema } from "../application/sources/mapping.ts";
-
-type Problems = (codes: number[]) => Record<string, unknown>;
+import { answer, body, get, inPath, inQuery, post, problems } from "./openapi-parts.ts";
 
 /** The declarative mapping of CONNECTORS.md, as TRACKER_SOURCES[].mapping takes it. */
 export const sourceSchemas = () => ({
@@ -29,11 +28,44 @@ const refused = {
   },
 };
 
-export function sourcePaths(problems: Problems) {
+const int = { type: "integer" };
+
+const sourceListing = {
+  type: "object",
+  properties: {
+    sources: {
+      type: "array",
+      items: {
+        type: "object",
+        properties: {
+          name: { type: "string" },
+          format: { enum: [...FORMATS] },
+          auth: { type: "string" },
+          deliveries: { type: "string" },
+          activity: {
+            type: "object",
+            properties: {
+              since: { type: "string", format: "date-time" },
+              lastDeliveryAt: { type: ["string", "null"], format: "date-time" },
+              delivered: int,
+              duplicates: int,
+              refused: int,
+              unauthorized: int,
+            },
+          },
+          refusalLog: { type: "object", properties: { count: int, newest: { type: "array" } } },
+        },
+      },
+    },
+  },
+};
+
+export function sourcePaths() {
   return {
-    "/sources/{source}/deliveries": {
-      post: {
-        summary: "A CRM's delivery in the source's own format (CONNECTORS.md), at most 1 MiB",
+    "/sources/{source}/deliveries": post(
+      "A CRM's delivery in the source's own format (CONNECTORS.md), at most 1 MiB",
+      {
+        auth: "anyone",
         description: [
           "Authenticated per the source's `auth` mode: standard-webhooks (webhook-* headers), http-header",
           "(the configured header carries a secret), query-code (`?code=`), hubspot-v3",
@@ -44,103 +76,39 @@ export function sourcePaths(problems: Problems) {
           "Salesforce outbound messages are answered with the SOAP notificationsResponse Ack (text/xml).",
         ].join(" "),
         parameters: [
-          {
-            name: "source",
-            in: "path",
-            required: true,
-            schema: { type: "string", pattern: "^[a-z0-9-]{1,64}$" },
-          },
-          {
-            name: "code",
-            in: "query",
-            required: false,
-            schema: { type: "string" },
-            description: "The source's secret, for auth modes query-code and salesforce-org",
-          },
+          inPath("source", { type: "string", pattern: "^[a-z0-9-]{1,64}$" }),
+          inQuery(
+            "code",
+            { type: "string" },
+            "The source's secret, for auth modes query-code and salesforce-org",
+          ),
         ],
-        requestBody: {
-          required: true,
-          content: {
+        requestBody: body({
+          "application/json": {
+            description:
+              "dataverse: the RemoteExecutionContext; hubspot: a batch of subscription events or a workflow webhook's object; cloudevents: EVENTS.md",
+          },
+          "text/xml": { type: "string", description: "salesforce-outbound: the SOAP notifications message" },
+        }),
+        answers: {
+          200: answer("Stored (new or duplicates); refused records listed", {
             "application/json": {
-              schema: {
-                description:
-                  "dataverse: the RemoteExecutionContext; hubspot: a batch of subscription events or a workflow webhook's object; cloudevents: EVENTS.md",
-              },
+              type: "object",
+              properties: { accepted: int, duplicates: int, pairs: { type: "array" }, refused },
             },
-            "text/xml": {
-              schema: { type: "string", description: "salesforce-outbound: the SOAP notifications message" },
-            },
-          },
-        },
-        responses: {
-          200: {
-            description: "Stored (new or duplicates); refused records listed",
-            content: {
-              "application/json": {
-                schema: {
-                  type: "object",
-                  properties: {
-                    accepted: { type: "integer" },
-                    duplicates: { type: "integer" },
-                    pairs: { type: "array" },
-                    refused,
-                  },
-                },
-              },
-              "text/xml": { schema: { type: "string", description: "notificationsResponse with Ack true" } },
-            },
-          },
-          ...problems([400, 401, 403, 404, 413, 503]),
+            "text/xml": { type: "string", description: "notificationsResponse with Ack true" },
+          }),
+          ...problems(400, 401, 403, 404, 413, 503),
         },
       },
-    },
-    "/sources": {
-      get: {
-        summary: "The caller's CRM sources with delivery counts and their refusal log",
-        security: [{ apiKey: [] }],
-        responses: {
-          200: {
-            description: "Counts are this instance's since `activity.since`; the refusal log is kept",
-            content: {
-              "application/json": {
-                schema: {
-                  type: "object",
-                  properties: {
-                    sources: {
-                      type: "array",
-                      items: {
-                        type: "object",
-                        properties: {
-                          name: { type: "string" },
-                          format: { enum: [...FORMATS] },
-                          auth: { type: "string" },
-                          deliveries: { type: "string" },
-                          activity: {
-                            type: "object",
-                            properties: {
-                              since: { type: "string", format: "date-time" },
-                              lastDeliveryAt: { type: ["string", "null"], format: "date-time" },
-                              delivered: { type: "integer" },
-                              duplicates: { type: "integer" },
-                              refused: { type: "integer" },
-                              unauthorized: { type: "integer" },
-                            },
-                          },
-                          refusalLog: {
-                            type: "object",
-                            properties: { count: { type: "integer" }, newest: { type: "array" } },
-                          },
-                        },
-                      },
-                    },
-                  },
-                },
-              },
-            },
-          },
-          ...problems([401]),
-        },
+    ),
+    "/sources": get("The caller's CRM sources with delivery counts and their refusal log", {
+      answers: {
+        200: answer("Counts are this instance's since `activity.since`; the refusal log is kept", {
+          "application/json": sourceListing,
+        }),
+        ...problems(401),
       },
-    },
+    }),
   };
 }
