@@ -2,6 +2,7 @@
 // arrays, a row is an Entity whose `Attributes` are key/value pairs, and values carry WCF type markers
 // (OptionSetValue, Money, EntityReference) and `/Date(ms)/` dates. The reader turns that into a plain
 // view, so a mapping says `$.InputParameters.Target.tracker_data` and errors name the same path.
+import { eventFromColumns, TRACKER_COLUMNS } from "./event-columns.ts";
 import type { Mapping } from "./mapping.ts";
 import type { Delivery } from "./records.ts";
 
@@ -73,11 +74,7 @@ export const DATAVERSE_DEFAULT: Mapping = {
     {
       when: { "$.MessageName": "Create", "$.PrimaryEntityName": "tracker_engagementevent" },
       id: "{$.PrimaryEntityId}",
-      type: "$.InputParameters.Target.tracker_eventtype",
-      tenantid: "$.InputParameters.Target.tracker_tenantid",
-      workload: "$.InputParameters.Target.tracker_workload",
-      time: { path: "$.InputParameters.Target.tracker_occurredon", as: "instant" },
-      data: { path: "$.InputParameters.Target.tracker_data", as: "json" },
+      ...eventFromColumns("$.InputParameters.Target", TRACKER_COLUMNS),
     },
   ],
 };

@@ -1,6 +1,7 @@
 // HubSpot pushes either a batch of subscription events (a JSON array: subscriptionId, objectId,
 // propertyName, propertyValue, occurredAt, …) or, from a workflow's "Send a webhook" action, one
 // object holding the enrolled record's properties. Nothing here calls HubSpot back.
+import { eventFromColumns, TRACKER_COLUMNS } from "./event-columns.ts";
 import type { Mapping } from "./mapping.ts";
 import type { Delivery } from "./records.ts";
 
@@ -35,11 +36,7 @@ export const HUBSPOT_DEFAULT: Mapping = {
     {
       when: { "$.subscriptionType": { present: false }, "$.tracker_eventtype": { present: true } },
       id: "hubspot:{$.hs_object_id}:{$.tracker_eventtype}:{$.tracker_occurredon}",
-      type: "$.tracker_eventtype",
-      tenantid: "$.tracker_tenantid",
-      workload: "$.tracker_workload",
-      time: { path: "$.tracker_occurredon", as: "instant" },
-      data: { path: "$.tracker_data", as: "json" },
+      ...eventFromColumns("$", TRACKER_COLUMNS),
     },
   ],
 };

@@ -2,6 +2,7 @@
 // its own `Id` and the chosen fields of one sObject) from one organization; the endpoint answers
 // `notificationsResponse` with `Ack` true, or Salesforce retries the whole message for 24 hours.
 import { XMLParser, XMLValidator } from "fast-xml-parser";
+import { eventFromColumns } from "./event-columns.ts";
 import type { Mapping } from "./mapping.ts";
 import type { Delivery } from "./records.ts";
 
@@ -98,11 +99,13 @@ export const SALESFORCE_DEFAULT: Mapping = {
     {
       when: { "$.sObject.type": "Tracker_Engagement_Event__c" },
       id: "{$.Id}",
-      type: "$.sObject.Event_Type__c",
-      tenantid: "$.sObject.Tenant_Id__c",
-      workload: "$.sObject.Workload__c",
-      time: { path: "$.sObject.Occurred_On__c", as: "instant" },
-      data: { path: "$.sObject.Data__c", as: "json" },
+      ...eventFromColumns("$.sObject", {
+        type: "Event_Type__c",
+        tenantid: "Tenant_Id__c",
+        workload: "Workload__c",
+        time: "Occurred_On__c",
+        data: "Data__c",
+      }),
     },
   ],
 };
