@@ -3,18 +3,54 @@ import type { EngagementEvent } from "../domain/events.ts";
 import { byBusinessTime, type TimedEvent, timed } from "../domain/facts.ts";
 import { idempotencyKey } from "./idempotency.ts";
 
-/** Compact scoring facts of one pair, read from its head (version `v`). */
+/** A claim event as the designation reads it: an approval, or the end of one (declined or disassociated). */
+export type ScoredClaim =
+  | { readonly claimId: string; readonly timeMs: number; readonly approvedOn: CalendarDate }
+  | { readonly claimId: string; readonly timeMs: number; readonly ended: true };
+
+/** What the designation reads of one pair's events (stored in its head's snapshot up to the cut). */
 export interface ScoringFacts {
+  /** The pair head version that last changed them. */
+  version: number;
+  /** Claim approvals and ends, in business order. */
+  claims: ScoredClaim[];
+  /** Distinct `deployment.completed` dates, ascending. */
+  deploymentsCompletedOn: CalendarDate[];
+  /** Usage month (YYYY-MM) -> MAU, from the month's last report by business time. */
+  mauByMonth: Record<string, number>;
+}
+
+export const NO_SCORING_FACTS: ScoringFacts = {
+  version: 0,
+  claims: [],
+  deploymentsCompletedOn: [],
+  mauByMonth: {},
+};
+
+/**
+ * The compact form heads of format 2 and designation documents of format 1 stored (one-letter fields,
+ * claims as tuples [0, timeMs, claimId, approvedOn] / [1, timeMs, claimId]): read, never written.
+ */
+export interface CompactScoringFacts {
   v: number;
-  /** claim.approved (0: [0, timeMs, claimId, approvedOn]) / declined or disassociated (1: [1, timeMs, claimId]), business order. */
   c: (readonly [0, number, string, CalendarDate] | readonly [1, number, string])[];
-  /** Distinct completedOn dates. */
   d: CalendarDate[];
-  /** Usage month -> MAU (the last report by business time). */
   u: Record<string, number>;
 }
 
-export const NO_SCORING_FACTS: ScoringFacts = { v: 0, c: [], d: [], u: {} };
+/** Facts in the compact form translated field by field (exact: the two forms say the same). */
+export function fromCompactScoringFacts(f: CompactScoringFacts): ScoringFacts {
+  return {
+    version: f.v,
+    claims: f.c.map((c) =>
+      c[0] === 0
+        ? { claimId: c[2], timeMs: c[1], approvedOn: c[3] }
+        : { claimId: c[2], timeMs: c[1], ended: true },
+    ),
+    deploymentsCompletedOn: f.d,
+    mauByMonth: f.u,
+  };
+}
 
 export const SCORED_TYPES: ReadonlySet<string> = new Set([
   "claim.approved",
@@ -23,11 +59,6 @@ export const SCORED_TYPES: ReadonlySet<string> = new Set([
   "deployment.completed",
   "usage.reported",
 ]);
-
-/** The facts of a pair's events (only claim approvals/ends, completions and usage matter to its entries). */
-export function scoringFactsOf(version: number, events: readonly EngagementEvent[]): ScoringFacts {
-  return { ...extendScoringFacts(NO_SCORING_FACTS, events), v: version };
-}
 
 /**
  * `base` with `later` folded on top. Every event of `later` must come after every event `base` was built
@@ -38,15 +69,16 @@ export function extendScoringFacts(base: ScoringFacts, later: readonly Engagemen
   const seen = new Map<string, TimedEvent>();
   for (const e of later) if (SCORED_TYPES.has(e.type)) seen.set(idempotencyKey(e), timed(e));
   if (seen.size === 0) return base;
-  const facts: ScoringFacts = { v: base.v, c: [...base.c], d: [], u: { ...base.u } };
-  const completed = new Set<CalendarDate>(base.d);
+  const claims = [...base.claims];
+  const mauByMonth = { ...base.mauByMonth };
+  const completed = new Set<CalendarDate>(base.deploymentsCompletedOn);
   for (const { event: e, timeMs } of [...seen.values()].sort(byBusinessTime)) {
-    if (e.type === "claim.approved") facts.c.push([0, timeMs, e.data.claimId, e.data.approvedOn]);
+    if (e.type === "claim.approved")
+      claims.push({ claimId: e.data.claimId, timeMs, approvedOn: e.data.approvedOn });
     else if (e.type === "claim.declined" || e.type === "claim.disassociated")
-      facts.c.push([1, timeMs, e.data.claimId]);
+      claims.push({ claimId: e.data.claimId, timeMs, ended: true });
     else if (e.type === "deployment.completed") completed.add(e.data.completedOn);
-    else if (e.type === "usage.reported") facts.u[e.data.month] = e.data.mau;
+    else if (e.type === "usage.reported") mauByMonth[e.data.month] = e.data.mau;
   }
-  facts.d = [...completed].sort();
-  return facts;
+  return { version: base.version, claims, deploymentsCompletedOn: [...completed].sort(), mauByMonth };
 }

@@ -15,16 +15,18 @@ import {
   type ScoreDocument,
   type Slot,
   type SourceDocument,
-  sourceId,
+  sourceDocument,
 } from "./scoring-documents.ts";
 import type { ScoringFacts } from "./scoring-facts.ts";
-import { allPages, inParallel, PARALLEL, transient } from "./scoring-requests.ts";
+import { pairHeadIds as queryPairHeadIds, scoreDocumentsOf } from "./scoring-queries.ts";
+import { inParallel, PARALLEL, transient } from "./scoring-requests.ts";
 import {
   entriesOf,
   PARTNER_SOURCE,
   partnerState,
   type SourceState,
   scoringFactsOfHead,
+  sourceContent,
 } from "./scoring-source.ts";
 import type { PairDocument, PartnerDocument, ProjectionDocument } from "./stream-head.ts";
 import { PARTNER_DOCUMENT_ID } from "./stream-head.ts";
@@ -51,18 +53,7 @@ export async function rebuildPartner(
   //    dropped). `npm run rebuild` knows the heads (it has just refolded them from the streams); without
   //    that list, one paged single-partition query for the ids. (In the emulator every query re-reads the
   //    whole container, superlinearly: a page of heads at a time cannot finish at 100,000 heads.)
-  const ids: string[] = pairHeadIds
-    ? [...pairHeadIds]
-    : (
-        await allPages((continuationToken) =>
-          heads.query<{ id: string }>(
-            partnerId,
-            "SELECT c.id FROM c WHERE c.partnerId = @partnerId AND c.docType = 'pair'",
-            [{ name: "@partnerId", value: partnerId }],
-            { maxItemCount: 100_000, continuationToken },
-          ),
-        )
-      ).map((p) => p.id);
+  const ids: string[] = pairHeadIds ? [...pairHeadIds] : await queryPairHeadIds(heads, partnerId);
   const tenants = new Map<string, Record<string, ScoringFacts>>();
   const headIds = new Map<string, string>(); // tenant|workload -> pair head id (sources name heads, not facts)
   await inParallel(ids, 2 * PARALLEL, async (id) => {
@@ -76,70 +67,43 @@ export async function rebuildPartner(
   });
   const partnerHead = (await heads.read(partnerId, PARTNER_DOCUMENT_ID))?.doc as PartnerDocument | undefined;
 
-  // 2. What exists: source seqs (slots stay ahead of any earlier claim), bucket and month ids.
+  // 2. What exists (of any format): source claims (slots stay ahead of any earlier claim), bucket and month ids.
   const seqs = new Map<string, number>();
   const oldIds = new Set<string>();
-  type Existing = { id: string; docType: string; source?: string; seq?: number };
-  const existing = await allPages((continuationToken) =>
-    scores.query<Existing>(
-      partnerId,
-      "SELECT c.id, c.docType, c.source, c.seq FROM c WHERE c.partnerId = @partnerId",
-      [{ name: "@partnerId", value: partnerId }],
-      { maxItemCount: 10_000, continuationToken },
-    ),
-  );
-  for (const d of existing) {
-    if (d.docType === "source" && d.source !== undefined) seqs.set(d.source, d.seq ?? 0);
+  for (const d of await scoreDocumentsOf(scores, partnerId)) {
+    if (d.docType === "source" && d.source !== undefined) seqs.set(d.source, d.claimSeq);
     else oldIds.add(d.id);
   }
 
   // 3. Sources: state, entries, slots.
   const now = clock().toISOString();
   const sources: SourceDocument[] = [];
-  const slots = new Map<string, { month: string; b: number; slots: Record<string, Slot> }>();
+  const slots = new Map<string, { month: string; bucket: number; slots: Record<string, Slot> }>();
   let entryCount = 0;
   const add = (source: string, state: SourceState) => {
     const seq = (seqs.get(source) ?? 0) + 1;
     const wanted = byShard(entriesOf(source, state, rules).map(packEntry));
-    const b = bucketOf(source);
-    for (const [month, e] of wanted) {
-      const key = bucketId(month, b);
-      const bucket = slots.get(key) ?? { month, b, slots: {} };
-      bucket.slots[source] = { s: seq, e };
-      slots.set(key, bucket);
-      entryCount += e.length;
+    const bucket = bucketOf(source);
+    for (const [month, entries] of wanted) {
+      const key = bucketId(month, bucket);
+      const found = slots.get(key) ?? { month, bucket, slots: {} };
+      found.slots[source] = { claimSeq: seq, entries };
+      slots.set(key, found);
+      entryCount += entries.length;
     }
-    sources.push({
-      id: sourceId(source),
-      partnerId,
-      docType: "source",
-      source,
-      seq,
-      ...(state.pairs !== undefined
-        ? {
-            heads: Object.fromEntries(
-              Object.entries(state.pairs).map(([w, f]) => [
-                w,
-                [headIds.get(`${source}|${w}`)!, f.v] as const,
-              ]),
-            ),
-          }
-        : {}),
-      ...(state.v !== undefined ? { v: state.v } : {}),
-      ...(state.certs !== undefined ? { certs: state.certs } : {}),
-      months: Object.fromEntries([...wanted].map(([m, e]) => [m, digest(e)])),
-      touch: [],
-      complete: true,
-      updatedAt: now,
-    });
+    const ids = Object.fromEntries(
+      Object.keys(state.factsByWorkload ?? {}).map((w) => [w, headIds.get(`${source}|${w}`)!]),
+    );
+    const digests = Object.fromEntries([...wanted].map(([m, e]) => [m, digest(e)]));
+    sources.push(sourceDocument(partnerId, source, seq, sourceContent(state, ids), digests, [], now));
   };
-  for (const [tenant, pairs] of tenants) add(tenant, { pairs });
+  for (const [tenant, factsByWorkload] of tenants) add(tenant, { factsByWorkload });
   tenants.clear();
   if (partnerHead) add(PARTNER_SOURCE, partnerState(undefined, partnerHead, rules)!);
   // Former sources without a head any more: emptied (their slots vanish with the rewritten buckets).
   const present = new Set(sources.map((s) => s.source));
   for (const source of seqs.keys())
-    if (!present.has(source)) add(source, source === PARTNER_SOURCE ? {} : { pairs: {} });
+    if (!present.has(source)) add(source, source === PARTNER_SOURCE ? {} : { factsByWorkload: {} });
 
   // 4. Buckets, then months summed from them (with the etags written), then stale documents deleted.
   const largest = { bytes: 0, id: "" };
@@ -147,20 +111,20 @@ export async function rebuildPartner(
     const bytes = Buffer.byteLength(JSON.stringify(doc));
     if (bytes > largest.bytes) Object.assign(largest, { bytes, id: doc.id });
   };
-  const byMonth = new Map<string, { aggs: Aggregate[]; from: Record<string, string> }>();
+  const byMonth = new Map<string, { aggregates: Aggregate[]; from: Record<string, string> }>();
   await inParallel([...slots.values()], 4, async (s) => {
-    const doc = bucketDocument(partnerId, s.month, s.b, s.slots, now, rules);
+    const doc = bucketDocument({ partnerId, month: s.month, now, rules }, s.bucket, s.slots);
     measure(doc);
     const { etag } = await transient(() => scores.upsert(doc));
-    const m = byMonth.get(s.month) ?? { aggs: [], from: {} };
-    m.aggs.push(doc.agg);
-    m.from[String(s.b)] = etag;
+    const m = byMonth.get(s.month) ?? { aggregates: [], from: {} };
+    m.aggregates.push(doc.aggregate);
+    m.from[String(s.bucket)] = etag;
     byMonth.set(s.month, m);
   });
   slots.clear();
   const monthBytes: number[] = [];
-  await inParallel([...byMonth], 4, async ([month, { aggs, from }]) => {
-    const doc = monthDocument(partnerId, month, aggs, from, now, rules);
+  await inParallel([...byMonth], 4, async ([month, { aggregates, from }]) => {
+    const doc = monthDocument({ partnerId, month, now, rules }, aggregates, from);
     measure(doc);
     monthBytes.push(Buffer.byteLength(JSON.stringify(doc)));
     await transient(() => scores.upsert(doc));

@@ -14,8 +14,6 @@ import { ruleSetOn as ruleSetInForce } from "../domain/rules/index.ts";
 import type { DocumentCollection, Versioned } from "./ports/document-collection.ts";
 import { DocumentConflict } from "./ports/document-collection.ts";
 import {
-  type Aggregate,
-  BUCKETS,
   type BucketDocument,
   bucketDocument,
   bucketId,
@@ -23,6 +21,7 @@ import {
   byShard,
   digest,
   type MonthDocument,
+  type MonthWrite,
   monthDocument,
   monthDocumentId,
   type ScoreDocument,
@@ -30,11 +29,14 @@ import {
   type SourceDocument,
   sameRecord,
   scoreFromMonths,
+  sourceDocument,
   sourceId,
 } from "./scoring-documents.ts";
+import { currentScoreDocument, type StoredScoreDocument } from "./scoring-formats.ts";
 import { MAX_SERIES_MONTHS, type ScoreSeriesPoint } from "./scoring-presentation.ts";
+import { bucketAggregates, bucketSlots, monthAggregates, tenantPairHeads } from "./scoring-queries.ts";
 import { type RebuildStats, rebuildPartner } from "./scoring-rebuild.ts";
-import { allPages, inParallel, PARALLEL, untilWritten, writeOver } from "./scoring-requests.ts";
+import { inParallel, PARALLEL, untilWritten, writeOver } from "./scoring-requests.ts";
 import {
   entriesOf,
   type HeadFacts,
@@ -42,6 +44,7 @@ import {
   PARTNER_SOURCE,
   partnerNext,
   scoringFactsOfHead,
+  sourceContent,
   tenantState,
 } from "./scoring-source.ts";
 import {
@@ -60,8 +63,8 @@ export { MAX_SERIES_MONTHS, presentScore, presentSeries, seriesMonths } from "./
 // POINTS ARE EXACT FROM AGGREGATES, TRACES ARE BOUNDED.
 // Every ledger entry (domain/designation.ts) counts with its value over [start, end) =
 // [max(earnedOn, countsFrom), min(expiresOn, endsOn)). The read model stores, per month of earnedOn, the
-// per-day DELTAS of the counted quantities (+ at start, − at end, keyed by the real date, which may lie in
-// a later month). The active quantity at D is the sum of the deltas dated <= D over the 13 months
+// per-day CHANGES of the counted quantities (+ at start, − at end, keyed by the real date, which may lie
+// in a later month). The active quantity at D is the sum of the changes dated <= D over the 13 months
 // ledgerShardsFor(D): an entry active at D was earned in those months, and an entry earned there and over
 // by D adds +v − v = 0. Exact, whatever the number of entries. What the quantities are and how they
 // become points is the domain's (domain/designation-aggregate.ts, QUANTITY_* and scoreFromAggregates).
@@ -71,29 +74,29 @@ export { MAX_SERIES_MONTHS, presentScore, presentSeries, seriesMonths } from "./
 // is, so it can never count): a bounded "skyline" per start day, of at most cap/weight entries per metric
 // (DES-2: 20 adds + 10 losses, DES-3 7, DES-4 30 points' worth, DES-5 6). Pruning commutes with union,
 // so a month's traces are the pruned union of its buckets' traces. A document's traces are also capped
-// (MAX_TRACES); `tf` then names the earliest start dropped and scores from that day on say
-// `traceComplete: false`, as they do when more losses are active than traced.
+// (MAX_TRACES); `tracesIncompleteFrom` then names the earliest start dropped and scores from that day on
+// say `traceComplete: false`, as they do when more losses are active than traced.
 //
-// Documents (all in the partner's partition):
+// Documents (all in the partner's partition; field names in scoring-documents.ts):
 // - `source|<tenant>` / `source|partner`: the serialization point of a source. It names the source's
-//   scoring FACTS (per pair, the id of the pair head and the facts version read from it, the facts read
-//   back from that bounded head when a claim needs them, so a usage report rewrites the same few bytes
-//   however long the history; documents of the previous version keep the facts inline and still read;
-//   the partner's head version and certification entries), a claim `seq`, the
-//   digest of its entries per month, and `touch`/`complete` for crash recovery. A writer merges newer
+//   scoring FACTS (per pair, the pair head and the facts version read from it, the facts read back from
+//   that bounded head when a claim needs them, so a usage report rewrites the same few bytes however long
+//   the history; the partner's head version and certification entries), its `claimSeq`, the digest of
+//   its entries per month, and `monthsToRewrite`/`complete` for crash recovery. A writer merges newer
 //   facts (per pair, higher head version wins: order-free and idempotent), recomputes the entries and
-//   claims the document etag-checked with seq + 1.
+//   claims the document etag-checked with claimSeq + 1.
 // - `bucket|YYYY-MM|b` (b = hash(source) % BUCKETS): per-source SLOTS of that month's entries; a slot is
-//   only overwritten by a higher seq (an emptied slot stays as a tombstone), and the bucket's aggregate
-//   (deltas + traces) is recomputed from all its slots on every write, in the same document.
+//   only overwritten by a higher claim (an emptied slot stays as a tombstone), and the bucket's aggregate
+//   (changes + traces) is recomputed from all its slots on every write, in the same document.
 // - `ledger|YYYY-MM`: the month = the sum of its buckets' aggregates, RECOMPUTED (never diffed) from them,
 //   with the etags of the bucket versions it was built from: a writer that changed a bucket recomputes
 //   until the month document was built from bucket versions at least as new as its own (etag-checked;
 //   a lost race re-reads). The GET reads only these: one single-partition query.
 // The entries depend only on the events, never on the clock: a score at a future date is the score that
 // date will have if no further event arrives (the forecast is honest by construction).
-// Files: scoring-documents.ts (storage shapes, aggregates), scoring-source.ts (facts -> entries),
-// scoring-requests.ts (paging, etag retries), scoring-rebuild.ts, scoring-presentation.ts (GET answer).
+// Files: scoring-documents.ts (storage shapes, aggregates), scoring-formats.ts (earlier formats, read),
+// scoring-queries.ts, scoring-source.ts (facts -> entries), scoring-requests.ts (paging, etag retries),
+// scoring-rebuild.ts, scoring-presentation.ts (GET answer).
 
 export interface ShardRead {
   entries: LedgerEntry[];
@@ -103,7 +106,7 @@ export interface ShardRead {
 interface Claim {
   partnerId: string;
   source: string;
-  seq: number;
+  claimSeq: number;
   etag: string;
   doc: SourceDocument;
   writes: [string, PackedEntry[]][];
@@ -143,44 +146,19 @@ export class Scoring {
     return out;
   }
 
-  /** The month documents first..last (YYYY-MM, inclusive), by month. */
-  async readMonths(partnerId: string, first: string, last: string): Promise<Map<string, MonthDocument>> {
-    const months = await allPages((continuationToken) =>
-      // The partition key scopes the query; the filter names the partner again (isolation never rests on one option).
-      this.scores.query<MonthDocument>(
-        partnerId,
-        "SELECT c.month, c.d, c.t, c.tf FROM c WHERE c.partnerId = @partnerId AND c.docType = 'month' AND c.month >= @first AND c.month <= @last",
-        [
-          { name: "@partnerId", value: partnerId },
-          { name: "@first", value: first },
-          { name: "@last", value: last },
-        ],
-        { maxItemCount: MAX_SERIES_MONTHS + 16, continuationToken },
-      ),
-    );
-    return new Map(months.map((m) => [m.month, m]));
+  /** The month aggregates first..last (YYYY-MM, inclusive), by month. */
+  readMonths(partnerId: string, first: string, last: string) {
+    return monthAggregates(this.scores, partnerId, first, last, MAX_SERIES_MONTHS + 16);
   }
 
   /** Every raw entry in months first..last (YYYY-MM, inclusive), from the buckets' slots (diagnostics, tests). */
   async readShards(partnerId: string, first: string, last: string): Promise<ShardRead> {
     const entries: LedgerEntry[] = [];
     const shards = new Set<string>();
-    const buckets = await allPages((continuationToken) =>
-      this.scores.query<Pick<BucketDocument, "month" | "slots">>(
-        partnerId,
-        "SELECT c.month, c.slots FROM c WHERE c.partnerId = @partnerId AND c.docType = 'bucket' AND c.month >= @first AND c.month <= @last",
-        [
-          { name: "@partnerId", value: partnerId },
-          { name: "@first", value: first },
-          { name: "@last", value: last },
-        ],
-        { maxItemCount: 64, continuationToken },
-      ),
-    );
-    for (const bucket of buckets)
+    for (const bucket of await bucketSlots(this.scores, partnerId, first, last))
       for (const slot of Object.values(bucket.slots)) {
-        if (slot.e.length > 0) shards.add(bucket.month);
-        for (const p of slot.e) entries.push(unpackEntry(p, this.rules));
+        if (slot.entries.length > 0) shards.add(bucket.month);
+        for (const p of slot.entries) entries.push(unpackEntry(p, this.rules));
       }
     return { entries, shards: [...shards].sort() };
   }
@@ -209,12 +187,12 @@ export class Scoring {
       }
     }
     const jobs: (() => Promise<Claim | undefined>)[] = [];
-    for (const { partnerId, tenant, pairs } of tenants.values()) {
-      const facts = pairs.map((p): HeadFacts => [p.workload, scoringFactsOfHead(p), p.id]);
-      jobs.push(() => this.claim(partnerId, tenant, (old) => this.tenantState(partnerId, old, facts)));
-    }
+    for (const { partnerId, tenant, pairs } of tenants.values())
+      jobs.push(() => this.claimTenant(partnerId, tenant, pairs));
     for (const head of partners.values())
-      jobs.push(() => this.claim(head.partnerId, PARTNER_SOURCE, (old) => this.partnerState(old, head)));
+      jobs.push(() =>
+        this.claim(head.partnerId, PARTNER_SOURCE, async (old) => partnerNext(old, head, this.rules)),
+      );
     await this.apply(jobs);
   }
 
@@ -223,44 +201,24 @@ export class Scoring {
    * repairs and tests. The projector never calls it (it hands the healed heads to updateAfterHeal).
    */
   async updateTenant(partnerId: string, tenantId: string): Promise<void> {
-    const tenant = tenantId.toLowerCase();
-    const facts = (await this.tenantPairs(partnerId, tenantId)).map(
-      (p): HeadFacts => [p.workload, scoringFactsOfHead(p), p.id],
-    );
-    await this.apply([() => this.claim(partnerId, tenant, (old) => this.tenantState(partnerId, old, facts))]);
+    const pairs = await tenantPairHeads(this.heads, partnerId, tenantId);
+    await this.apply([() => this.claimTenant(partnerId, tenantId.toLowerCase(), pairs)]);
   }
 
   /** The partner's certification entries refreshed from its partner head (a point read). */
   async updatePartner(partnerId: string): Promise<void> {
     const head = (await this.heads.read(partnerId, PARTNER_DOCUMENT_ID))?.doc as PartnerDocument | undefined;
     if (!head) return;
-    await this.apply([() => this.claim(partnerId, PARTNER_SOURCE, (old) => this.partnerState(old, head))]);
+    await this.apply([
+      () => this.claim(partnerId, PARTNER_SOURCE, async (old) => partnerNext(old, head, this.rules)),
+    ]);
   }
 
-  private tenantState(partnerId: string, old: SourceDocument | undefined, facts: readonly HeadFacts[]) {
-    return tenantState(old, facts, async (id) => (await this.heads.read(partnerId, id))?.doc as PairDocument);
-  }
-
-  private async partnerState(old: SourceDocument | undefined, head: PartnerDocument): Promise<Next> {
-    return partnerNext(old, head, this.rules);
-  }
-
-  private tenantPairs(partnerId: string, tenantId: string): Promise<PairDocument[]> {
-    const tenant = tenantId.toLowerCase();
-    return allPages((continuationToken) =>
-      this.heads.query<PairDocument>(
-        partnerId,
-        // Stream ids keep the tenant id as sent; the ledger names tenants in lower case. Heads are bounded.
-        "SELECT * FROM c WHERE c.partnerId = @partnerId AND c.docType = 'pair' AND c.tenantId IN (@raw, @lower, @upper)",
-        [
-          { name: "@partnerId", value: partnerId },
-          { name: "@raw", value: tenantId },
-          { name: "@lower", value: tenant },
-          { name: "@upper", value: tenant.toUpperCase() },
-        ],
-        { maxItemCount: 100, continuationToken },
-      ),
-    );
+  /** Claims a tenant's source with the facts of these pair heads merged in. */
+  private claimTenant(partnerId: string, tenant: string, pairs: readonly PairDocument[]) {
+    const facts = pairs.map((p): HeadFacts => [p.workload, scoringFactsOfHead(p), p.id]);
+    const readHead = async (id: string) => (await this.heads.read(partnerId, id))?.doc as PairDocument;
+    return this.claim(partnerId, tenant, (old) => tenantState(old, facts, readHead));
   }
 
   /** Claims, then buckets (grouped), then months (each once), then completion. */
@@ -273,27 +231,27 @@ export class Scoring {
     if (claims.length === 0) return;
     const buckets = new Map<
       string,
-      { partnerId: string; month: string; b: number; slots: [string, Slot][] }
+      { partnerId: string; month: string; bucket: number; slots: [string, Slot][] }
     >();
     const months = new Map<string, { partnerId: string; month: string }>();
     for (const c of claims) {
-      const b = bucketOf(c.source);
-      for (const [month, e] of c.writes) {
-        const key = `${c.partnerId}|${month}|${b}`;
-        const group = buckets.get(key) ?? { partnerId: c.partnerId, month, b, slots: [] };
-        group.slots.push([c.source, { s: c.seq, e }]);
+      const bucket = bucketOf(c.source);
+      for (const [month, entries] of c.writes) {
+        const key = `${c.partnerId}|${month}|${bucket}`;
+        const group = buckets.get(key) ?? { partnerId: c.partnerId, month, bucket, slots: [] };
+        group.slots.push([c.source, { claimSeq: c.claimSeq, entries }]);
         buckets.set(key, group);
         months.set(`${c.partnerId}|${month}`, { partnerId: c.partnerId, month });
       }
     }
     await inParallel([...buckets.values()], PARALLEL, (g) =>
-      this.writeBucket(g.partnerId, g.month, g.b, g.slots),
+      this.writeBucket(g.partnerId, g.month, g.bucket, g.slots),
     );
     await inParallel([...months.values()], 8, (m) => this.recomputeMonth(m.partnerId, m.month));
     await inParallel(claims, PARALLEL, async (c) => {
       if (c.doc.complete) return;
       try {
-        await this.scores.replace({ ...c.doc, touch: [], complete: true }, c.etag);
+        await this.scores.replace({ ...c.doc, monthsToRewrite: [], complete: true }, c.etag);
       } catch (error) {
         // A newer claim took over: it saw ours unfinished and rewrites every month we touched.
         if (!(error instanceof DocumentConflict)) throw error;
@@ -301,73 +259,61 @@ export class Scoring {
     });
   }
 
-  /** Merges newer facts into a source's document and claims it (etag-checked, seq + 1). */
+  /** A designation document as stored, in the current format (an earlier one translated). */
+  private async read<D extends ScoreDocument>(partnerId: string, id: string) {
+    const found = await this.scores.read(partnerId, id);
+    return (
+      found &&
+      ({ doc: currentScoreDocument(found.doc as StoredScoreDocument), etag: found.etag } as Versioned<D>)
+    );
+  }
+
+  /** Merges newer facts into a source's document and claims it (etag-checked, claimSeq + 1). */
   private async claim(
     partnerId: string,
     source: string,
     next: (old: SourceDocument | undefined) => Promise<Next>,
   ): Promise<Claim | undefined> {
     return untilWritten(async () => {
-      const before = (await this.scores.read(partnerId, sourceId(source))) as
-        | Versioned<SourceDocument>
-        | undefined;
+      const before = await this.read<SourceDocument>(partnerId, sourceId(source));
       const old = before?.doc;
-      const { state: s, ids, changed } = await next(old);
+      const { state, ids, changed } = await next(old);
       // Nothing newer (a redelivered batch): done, unless an earlier claim was left unfinished.
       if (!changed && (old === undefined || old.complete)) return undefined;
-      // Pairs whose head is known are stored as a reference (bounded); the others stay inline.
-      const heads = Object.entries(s.pairs ?? {}).filter(([w]) => ids?.[w] !== undefined);
-      const inline = Object.entries(s.pairs ?? {}).filter(([w]) => ids?.[w] === undefined);
-      const wanted = byShard(entriesOf(source, s, this.rules).map(packEntry));
+      const wanted = byShard(entriesOf(source, state, this.rules).map(packEntry));
       const digests = Object.fromEntries([...wanted].map(([m, e]) => [m, digest(e)]));
-      const oldMonths = old?.months ?? {};
-      const touch =
+      const oldDigests = old?.digestByMonth ?? {};
+      const months = [...new Set([...Object.keys(oldDigests), ...wanted.keys()])];
+      // An unfinished claim may have written any month it named: rewrite them all.
+      const rewrite =
         old && !old.complete
-          ? [...new Set([...old.touch, ...Object.keys(oldMonths), ...wanted.keys()])]
-          : [...new Set([...Object.keys(oldMonths), ...wanted.keys()])].filter(
-              (m) => oldMonths[m] !== digests[m],
-            );
-      touch.sort();
-      const seq = (old?.seq ?? 0) + 1;
-      const doc: SourceDocument = {
-        id: sourceId(source),
-        partnerId,
-        docType: "source",
-        source,
-        seq,
-        ...(heads.length > 0
-          ? { heads: Object.fromEntries(heads.map(([w, f]) => [w, [ids![w]!, f.v] as const])) }
-          : {}),
-        ...(inline.length > 0 ? { pairs: Object.fromEntries(inline) } : {}),
-        ...(s.v !== undefined ? { v: s.v } : {}),
-        ...(s.certs !== undefined ? { certs: s.certs } : {}),
-        months: digests,
-        touch,
-        complete: touch.length === 0,
-        updatedAt: this.clock().toISOString(),
-      };
+          ? [...new Set([...old.monthsToRewrite, ...months])]
+          : months.filter((m) => oldDigests[m] !== digests[m]);
+      rewrite.sort();
+      const claimSeq = (old?.claimSeq ?? 0) + 1;
+      const now = this.clock().toISOString();
+      const content = sourceContent(state, ids);
+      const doc = sourceDocument(partnerId, source, claimSeq, content, digests, rewrite, now);
       const claimed = await writeOver<ScoreDocument>(this.scores, doc, before);
-      const writes = touch.map((m): [string, PackedEntry[]] => [m, wanted.get(m) ?? []]);
-      return { partnerId, source, seq, etag: claimed.etag, doc, writes };
+      const writes = rewrite.map((m): [string, PackedEntry[]] => [m, wanted.get(m) ?? []]);
+      return { partnerId, source, claimSeq, etag: claimed.etag, doc, writes };
     });
   }
 
   /** Puts sources' slots into a bucket unless newer claims already did, and recomputes its aggregate. */
-  private writeBucket(partnerId: string, month: string, b: number, slots: [string, Slot][]) {
+  private writeBucket(partnerId: string, month: string, bucket: number, slots: [string, Slot][]) {
     return untilWritten(async () => {
-      const current = (await this.scores.read(partnerId, bucketId(month, b))) as
-        | Versioned<BucketDocument>
-        | undefined;
+      const current = await this.read<BucketDocument>(partnerId, bucketId(month, bucket));
       const next = { ...(current?.doc.slots ?? {}) };
       let changed = false;
       for (const [source, slot] of slots) {
         const existing = next[source];
-        if (existing && existing.s >= slot.s) continue;
-        next[source] = slot; // an emptied slot stays as a tombstone with its seq
+        if (existing && existing.claimSeq >= slot.claimSeq) continue;
+        next[source] = slot; // an emptied slot stays as a tombstone with its claim
         changed = true;
       }
       if (!changed) return;
-      const doc = bucketDocument(partnerId, month, b, next, this.clock().toISOString(), this.rules);
+      const doc = bucketDocument(this.monthWrite(partnerId, month), bucket, next);
       await writeOver<ScoreDocument>(this.scores, doc, current);
     });
   }
@@ -379,26 +325,18 @@ export class Scoring {
    */
   recomputeMonth(partnerId: string, month: string): Promise<void> {
     return untilWritten(async () => {
-      const current = (await this.scores.read(partnerId, monthDocumentId(month))) as
-        | Versioned<MonthDocument>
-        | undefined;
-      const buckets = (await allPages((continuationToken) =>
-        this.scores.queryVersioned(
-          partnerId,
-          "SELECT c.b, c.agg, c._etag FROM c WHERE c.partnerId = @partnerId AND c.docType = 'bucket' AND c.month = @month",
-          [
-            { name: "@partnerId", value: partnerId },
-            { name: "@month", value: month },
-          ],
-          { maxItemCount: BUCKETS, continuationToken },
-        ),
-      )) as unknown as Versioned<Pick<BucketDocument, "b" | "agg">>[];
-      const aggs: Aggregate[] = buckets.map(({ doc }) => doc.agg);
-      const from = Object.fromEntries(buckets.map(({ doc, etag }) => [String(doc.b), etag]));
-      if (current && sameRecord(current.doc.from, from)) return;
-      const doc = monthDocument(partnerId, month, aggs, from, this.clock().toISOString(), this.rules);
+      const current = await this.read<MonthDocument>(partnerId, monthDocumentId(month));
+      const buckets = await bucketAggregates(this.scores, partnerId, month);
+      const etags = Object.fromEntries(buckets.map(({ doc, etag }) => [String(doc.bucket), etag]));
+      if (current && sameRecord(current.doc.bucketEtags, etags)) return;
+      const aggregates = buckets.map(({ doc }) => doc.aggregate);
+      const doc = monthDocument(this.monthWrite(partnerId, month), aggregates, etags);
       await writeOver<ScoreDocument>(this.scores, doc, current);
     });
+  }
+
+  private monthWrite(partnerId: string, month: string): MonthWrite {
+    return { partnerId, month, now: this.clock().toISOString(), rules: this.rules };
   }
 
   // -------------------------------------------------------------------------------------------

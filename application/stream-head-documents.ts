@@ -1,19 +1,28 @@
 import type { EngagementEvent } from "../domain/events.ts";
 import { canonicalInstant, EMPTY_FOLD, type FoldState, pairKeyOf, verdictAt } from "../domain/fold.ts";
 import type { PairState } from "../domain/pair-state.ts";
-import { NO_SCORING_FACTS, type ScoringFacts } from "./scoring-facts.ts";
+import {
+  type CompactScoringFacts,
+  fromCompactScoringFacts,
+  NO_SCORING_FACTS,
+  type ScoringFacts,
+} from "./scoring-facts.ts";
 
 // The shapes of projection documents (stream heads in the `pairs` container), their ids, and empty heads.
 // How a head takes events, compacts and refolds is stream-head.ts.
 
-/** Storage format of heads; documents without it carry their whole streams (the first version). */
-export const HEAD_FORMAT = 2;
+/**
+ * Storage format of heads. 3: readable field names (cut, scoring facts). 2: the same content under
+ * one-letter names (translated on read, `fromFormat2`). None: the first format, whole streams copied in.
+ */
+export const HEAD_FORMAT = 3;
 
 /** The business-time position of the last event folded into a snapshot (byBusinessTime's order). */
 export interface Cut {
-  t: number;
-  s: string;
-  i: string;
+  /** The event's `time`, in epoch milliseconds. */
+  timeMs: number;
+  source: string;
+  id: string;
 }
 
 export interface Snapshot {
@@ -142,3 +151,26 @@ export function pairFromTenant(pair: PairDocument, tenant: TenantDocument): Pair
 }
 
 export const isCurrentHead = (doc: { format?: unknown }): boolean => doc.format === HEAD_FORMAT;
+
+/** A head as format 2 stored it: the current content, with a one-letter cut and compact scoring facts. */
+export type Format2Head = Omit<ProjectionDocument, "format" | "snapshot"> & {
+  format: 2;
+  snapshot: Omit<Snapshot, "cut"> & {
+    cut: { t: number; s: string; i: string } | null;
+    scoring?: CompactScoringFacts;
+  };
+};
+
+/** A format-2 head in the current format: the same content renamed field by field (exact, no request). */
+export function fromFormat2(doc: Format2Head): ProjectionDocument {
+  const { cut, scoring, ...snapshot } = doc.snapshot;
+  return {
+    ...doc,
+    format: HEAD_FORMAT,
+    snapshot: {
+      ...snapshot,
+      cut: cut && { timeMs: cut.t, source: cut.s, id: cut.i },
+      ...(scoring ? { scoring: fromCompactScoringFacts(scoring) } : {}),
+    },
+  } as ProjectionDocument;
+}

@@ -16,6 +16,8 @@ import {
   type Cut,
   EMPTY_SNAPSHOT,
   emptyHead,
+  type Format2Head,
+  fromFormat2,
   HEAD_FORMAT,
   isCurrentHead,
   type LegacyHead,
@@ -52,10 +54,14 @@ const foldableUntil = (now: Date) => now.getTime() - FOLD_LAG_MS;
  */
 export const TAIL_HARD_MAX = 256;
 
-const cutOf = (t: TimedEvent): Cut => ({ t: t.timeMs, s: t.event.source, i: t.event.id });
+const cutOf = (t: TimedEvent): Cut => ({ timeMs: t.timeMs, source: t.event.source, id: t.event.id });
 const afterCut = (t: TimedEvent, cut: Cut | null) =>
   cut === null ||
-  byBusinessTime(t, { timeMs: cut.t, event: { source: cut.s, id: cut.i }, date: "" } as TimedEvent) > 0;
+  byBusinessTime(t, {
+    timeMs: cut.timeMs,
+    event: { source: cut.source, id: cut.id },
+    date: "",
+  } as TimedEvent) > 0;
 /** Distinct within a stream: a pair head's tail holds its tenant's events as well. */
 const tailKey = (e: EngagementEvent) => ("workload" in e && e.workload ? "p" : "t") + idempotencyKey(e);
 
@@ -181,9 +187,16 @@ export function headFromStreams<D extends ProjectionDocument>(
   } as D;
 }
 
-/** A head of the first format, refolded in memory from the streams it carries (no request). */
-export function upgradeHead(doc: ProjectionDocument | LegacyHead, now: Date): ProjectionDocument {
+/**
+ * A head of an earlier format in the current one, in memory (no request): format 2 renamed field by
+ * field, the first format refolded from the streams it carries.
+ */
+export function upgradeHead(
+  doc: ProjectionDocument | Format2Head | LegacyHead,
+  now: Date,
+): ProjectionDocument {
   if (isCurrentHead(doc)) return doc as ProjectionDocument;
+  if (doc.format === 2) return fromFormat2(doc as Format2Head);
   const { events, tenantEvents, ...rest } = doc as LegacyHead;
   const fresh = emptyHead(rest.streamId, now);
   const merged = {
@@ -202,8 +215,10 @@ export function upgradeHead(doc: ProjectionDocument | LegacyHead, now: Date): Pr
 }
 
 /** The events a head has not folded into its snapshot (those dated after now among them). */
-export function eventsAfterCut(doc: ProjectionDocument | LegacyHead): readonly EngagementEvent[] {
-  if (!isCurrentHead(doc)) {
+export function eventsAfterCut(
+  doc: ProjectionDocument | Format2Head | LegacyHead,
+): readonly EngagementEvent[] {
+  if (doc.format === undefined) {
     const legacy = doc as LegacyHead;
     return [...legacy.events, ...(legacy.tenantEvents ?? [])];
   }
@@ -218,7 +233,7 @@ export class BeforeCut extends Error {
 /** Whether the head alone can answer the state at `asOf` (at or after its cut). */
 export function answersAt(doc: PairDocument, asOf: string): boolean {
   const cut = doc.snapshot.cut;
-  return cut === null || Date.parse(asOf) >= cut.t;
+  return cut === null || Date.parse(asOf) >= cut.timeMs;
 }
 
 /** The pair's fold at `asOf` from its head: the snapshot plus the tail events up to `asOf`. */
@@ -233,8 +248,8 @@ export function foldAt(doc: PairDocument, asOf: string): FoldState {
   return foldEvents(resolved(due), doc.snapshot.fold);
 }
 
-/** The pair's state at an instant at or after its cut (lists, the timer); a first-format head is upgraded. */
-export function pairStateAt(stored: PairDocument | LegacyHead, asOf: string): PairState {
+/** The pair's state at an instant at or after its cut (lists, the timer); an earlier format is upgraded. */
+export function pairStateAt(stored: PairDocument | Format2Head | LegacyHead, asOf: string): PairState {
   const doc = upgradeHead(stored as PairDocument, new Date(asOf)) as PairDocument;
   return verdictAt(foldAt(doc, asOf), pairKeyOf(doc.streamId), canonicalInstant(asOf));
 }
@@ -243,7 +258,7 @@ export function pairStateAt(stored: PairDocument | LegacyHead, asOf: string): Pa
 export function reproject(doc: PairDocument, now: Date, schedule: AlertScheduling): PairDocument {
   // A clock behind the one that cut the head by more than FOLD_LAG_MS: derive at the cut, not fail.
   const cut = doc.snapshot.cut;
-  const at = cut && now.getTime() < cut.t ? new Date(cut.t) : now;
+  const at = cut && now.getTime() < cut.timeMs ? new Date(cut.timeMs) : now;
   const asOf = canonicalInstant(at.toISOString());
   const fold = foldAt(doc, asOf);
   const state = verdictAt(fold, pairKeyOf(doc.streamId), asOf);

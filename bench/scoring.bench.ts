@@ -197,7 +197,7 @@ export async function run(): Promise<void> {
       .query<MonthDocument>(
         {
           query:
-            "SELECT c.month, c.d, c.t, c.tf FROM c WHERE c.docType = 'month' AND c.month >= @first AND c.month <= @last",
+            "SELECT c.month, c.aggregate FROM c WHERE c.docType = 'month' AND c.month >= @first AND c.month <= @last",
           parameters: [
             { name: "@first", value: shardsRead[0]! },
             { name: "@last", value: shardsRead.at(-1)! },
@@ -207,7 +207,7 @@ export async function run(): Promise<void> {
       )
       .fetchAll();
     const read = months.reduce((n, m) => n + Buffer.byteLength(JSON.stringify(m)), 0);
-    const traces = months.reduce((n, m) => n + m.t.length, 0);
+    const traces = months.reduce((n, m) => n + m.aggregate.traces.length, 0);
     console.log(
       `  read per GET: ${months.length} month documents, ${(read / 2 ** 20).toFixed(2)} MiB (${traces.toLocaleString()} traces; a query page holds at most 4 MiB)`,
     );

@@ -540,7 +540,7 @@ describe("the scoring read model: exact aggregates, bounded traces, an at-least-
     expect(shards.entries.filter((e) => e.metric === "deployments")).toHaveLength(40);
     const month = (await scores().read(BIG, "ledger|2025-03"))!.doc as MonthDocument;
     const count = (metric: number, negative = false) =>
-      month.t.filter((p) => p[0] === metric && p[3] < 0 === negative).length;
+      month.aggregate.traces.filter((p) => p[0] === metric && p[3] < 0 === negative).length;
     expect(count(0)).toBe((20 + 2 * LOSSES_TRACED) / 2); // adds: max 20 + 2 per traced loss, 2 points each
     expect(count(2)).toBe(30); // usage: 1 point each, max 30
     expect(count(0, true)).toBe(0); // losses are earned in June

@@ -1,13 +1,15 @@
 // Issue 12: the bounded head against the Cosmos emulator through @azure/cosmos. The head's state must
 // always equal the evaluator's fold of the whole streams, whatever the arrival order, however long the
 // stream, and after redeliveries long after, late events, voids, a crash between the two writes, and
-// a store written by the first storage format.
+// a store written by an earlier storage format (the first: whole streams; the second: one-letter names).
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EventRecorder } from "../../application/event-recorder.ts";
 import { idempotencyKey } from "../../application/idempotency.ts";
+import { scoringFactsOfHead } from "../../application/scoring-source.ts";
 import { buildServices, type Services } from "../../application/services.ts";
 import {
+  HEAD_FORMAT,
   type PairDocument,
   type ProjectionDocument,
   pairStateAt,
@@ -140,7 +142,7 @@ describe("a bounded head", () => {
     for (let n = 1; n <= 150; n++)
       await record(services.recorder, pairStream(tenant), [pairEvent(tenant, n, n)]);
     const doc = await head(tenant);
-    expect(doc.format).toBe(2);
+    expect(doc.format).toBe(HEAD_FORMAT);
     expect(doc.version).toBe(150);
     expect(doc.tail.length).toBeLessThanOrEqual(TAIL_MAX);
     expect(doc.snapshot.cut).not.toBeNull();
@@ -191,7 +193,7 @@ describe("a bounded head", () => {
         pairEvent(tenant, 4 * n + 2, 400 + n), // guidance only: nothing else makes it eligible
       ]);
     const before = await head(tenant);
-    expect(before.snapshot.cut!.t).toBeGreaterThan(Date.parse(deployment.time));
+    expect(before.snapshot.cut!.timeMs).toBeGreaterThan(Date.parse(deployment.time));
     const voidOf = (id: string, target: string, day: number) =>
       ({
         specversion: "1.0",
@@ -417,7 +419,7 @@ describe("a store written by the first storage format", () => {
     expect((await record(instance.recorder, pairStream(tenant), [own[3]!])).duplicates).toHaveLength(1);
     await record(instance.recorder, pairStream(tenant), [pairEvent(tenant, 41, 41)]);
     let doc = await head(tenant);
-    expect(doc.format).toBe(2);
+    expect(doc.format).toBe(HEAD_FORMAT);
     expect(doc.raisedAlerts).toEqual(["kept"]);
     expect("events" in doc).toBe(false);
     expect(withoutAsOf(doc.state)).toEqual(await expected(tenant));
@@ -429,8 +431,88 @@ describe("a store written by the first storage format", () => {
       })(),
     );
     doc = await head(tenant);
-    expect(doc.format).toBe(2);
+    expect(doc.format).toBe(HEAD_FORMAT);
     expect(doc.version).toBe(41);
+    expect(withoutAsOf(doc.state)).toEqual(await expected(tenant));
+  });
+});
+
+/** A current head as the second format stored it: one-letter cut and compact scoring facts (written by hand). */
+function asSecondFormat(doc: ProjectionDocument): Record<string, unknown> & { id: string } {
+  const { cut, ...snapshot } = doc.snapshot as PairDocument["snapshot"];
+  const scoring = (doc as PairDocument).snapshot.scoring;
+  return {
+    ...doc,
+    format: 2,
+    snapshot: {
+      ...snapshot,
+      cut: cut && { t: cut.timeMs, s: cut.source, i: cut.id },
+      ...(scoring && {
+        scoring: {
+          v: scoring.version,
+          c: scoring.claims.map((c) =>
+            "approvedOn" in c ? [0, c.timeMs, c.claimId, c.approvedOn] : [1, c.timeMs, c.claimId],
+          ),
+          d: scoring.deploymentsCompletedOn,
+          u: scoring.mauByMonth,
+        },
+      }),
+    },
+  };
+}
+
+describe("a store written by the second storage format (one-letter field names)", () => {
+  it("reads old heads as they are (no request), appends to them in the current format, and `rebuild` rewrites them", async () => {
+    const tenant = randomUUID();
+    const own = Array.from({ length: 40 }, (_, i) => pairEvent(tenant, i + 1, i + 1));
+    const approval = {
+      ...own[0]!,
+      id: "approved",
+      time: at(30),
+      type: "claim.approved",
+      data: { claimId: "C-1", approvedOn: at(30).slice(0, 10) },
+    } as EngagementEvent;
+    await record(services.recorder, tenantStream(tenant), [profile(tenant, "p", 0)]);
+    for (const e of [...own.slice(0, 30), approval, ...own.slice(30)])
+      await record(services.recorder, pairStream(tenant), [e]);
+    const current = await head(tenant);
+    expect(current.snapshot.cut).not.toBeNull();
+    expect(current.snapshot.scoring.claims).toHaveLength(1);
+    const old = services.projections.docs as unknown as DocumentCollection<
+      { id: string } & Record<string, unknown>
+    >;
+    for (const id of [`pair|${tenant}|defender-endpoint`, tenantDocumentId(tenant)]) {
+      const found = (await old.read(PARTNER, id))!;
+      await old.replace(asSecondFormat(found.doc as never), found.etag);
+    }
+    // Read as it is: lists, the timer and the designation read model translate it in memory.
+    const raw = (await old.read(PARTNER, `pair|${tenant}|defender-endpoint`))!.doc;
+    expect(raw.format).toBe(2);
+    expect(withoutAsOf(pairStateAt(raw as never, NOW.toISOString()))).toEqual(await expected(tenant));
+    expect(scoringFactsOfHead(raw as never)).toEqual(scoringFactsOfHead(current));
+    // An append (another instance) reads it, keeps the duplicate check, and writes the current format.
+    const instance = fresh();
+    expect((await record(instance.recorder, pairStream(tenant), [own[39]!])).duplicates).toHaveLength(1);
+    await record(instance.recorder, pairStream(tenant), [pairEvent(tenant, 41, 41)]);
+    let doc = await head(tenant);
+    expect(doc.format).toBe(HEAD_FORMAT);
+    expect(doc.snapshot.cut!.timeMs).toBeGreaterThanOrEqual(current.snapshot.cut!.timeMs);
+    expect(doc.version).toBe(42);
+    expect(withoutAsOf(doc.state)).toEqual(await expected(tenant));
+    const { version: _v, ...facts } = scoringFactsOfHead(doc);
+    expect(facts.claims).toEqual([
+      { claimId: "C-1", timeMs: Date.parse(at(30)), approvedOn: at(30).slice(0, 10) },
+    ]);
+    // `npm run rebuild` folds it again from the event documents: the same head.
+    await instance.projector.rebuild(
+      (async function* () {
+        yield tenantStream(tenant);
+        yield pairStream(tenant);
+      })(),
+    );
+    doc = await head(tenant);
+    expect(doc.format).toBe(HEAD_FORMAT);
+    expect(scoringFactsOfHead(doc)).toMatchObject(facts);
     expect(withoutAsOf(doc.state)).toEqual(await expected(tenant));
   });
 });

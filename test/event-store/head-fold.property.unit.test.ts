@@ -219,7 +219,7 @@ describe("clocks that disagree", () => {
       now,
     );
     // Twenty events of the last twenty minutes: only those older than the lag are folded.
-    expect(head.snapshot.cut!.t).toBeLessThanOrEqual(now.getTime() - FOLD_LAG_MS);
+    expect(head.snapshot.cut!.timeMs).toBeLessThanOrEqual(now.getTime() - FOLD_LAG_MS);
     expect(head.tail.length).toBeGreaterThan(TAIL_MAX);
     // Another instance whose clock is an hour behind appends: it derives at the cut instead of failing.
     const behind = new Date(now.getTime() - 3_600_000);
