@@ -36,6 +36,20 @@ export interface PageRequest {
   continuationToken?: string;
 }
 
+/** What a query names: its partition (undefined: across partitions), its SQL, parameters and page. */
+export type QueryArgs = [
+  partitionKey: PartitionValue | undefined,
+  sql: string,
+  parameters?: QueryParameter[],
+  page?: PageRequest,
+];
+
+/** A page of versioned documents as a page of documents: how `query` follows from `queryVersioned`. */
+export const documentsOf = <R>({ items, continuationToken }: Page<Versioned<unknown>>): Page<R> => ({
+  items: items.map((v) => v.doc as R),
+  continuationToken,
+});
+
 export interface DocumentCollection<T extends { id: string }> {
   read(partitionKey: PartitionValue, id: string): Promise<Versioned<T> | undefined>;
   /** Throws DocumentConflict (409) when the id exists. */
@@ -45,19 +59,9 @@ export interface DocumentCollection<T extends { id: string }> {
   /** Last writer wins: for documents with a single writer. */
   upsert(doc: T): Promise<Versioned<T>>;
   /** One page. `partitionKey` undefined means a cross-partition query. */
-  query<R = T>(
-    partitionKey: PartitionValue | undefined,
-    sql: string,
-    parameters?: QueryParameter[],
-    page?: PageRequest,
-  ): Promise<Page<R>>;
+  query<R = T>(...args: QueryArgs): Promise<Page<R>>;
   /** Like `query`, keeping each document's etag so a caller can replace what it read without re-reading. */
-  queryVersioned(
-    partitionKey: PartitionValue | undefined,
-    sql: string,
-    parameters?: QueryParameter[],
-    page?: PageRequest,
-  ): Promise<Page<Versioned<T>>>;
+  queryVersioned(...args: QueryArgs): Promise<Page<Versioned<T>>>;
   /** False when there was nothing to delete. */
   delete(partitionKey: PartitionValue, id: string): Promise<boolean>;
 }

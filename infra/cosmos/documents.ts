@@ -2,7 +2,9 @@ import type { Container, ItemDefinition, PartitionKey, SqlParameter } from "@azu
 import {
   type DocumentCollection as DocumentCollectionPort,
   DocumentConflict,
+  documentsOf,
   type Page,
+  type QueryArgs,
   type Versioned,
 } from "../../application/ports/document-collection.ts";
 import { statusOf } from "./event-store.ts";
@@ -66,25 +68,13 @@ export class DocumentCollection<T extends { id: string }> implements DocumentCol
   }
 
   /** One page. `partitionKey` undefined means a cross-partition query. */
-  async query<R = T>(
-    partitionKey: PartitionKey | undefined,
-    sql: string,
-    parameters: SqlParameter[] = [],
-    page: { maxItemCount?: number; continuationToken?: string } = {},
-  ): Promise<Page<R>> {
-    const versioned = await this.queryVersioned(partitionKey, sql, parameters, page);
-    return {
-      items: versioned.items.map((v) => v.doc as unknown as R),
-      continuationToken: versioned.continuationToken,
-    };
+  async query<R = T>(...args: QueryArgs): Promise<Page<R>> {
+    return documentsOf<R>(await this.queryVersioned(...args));
   }
 
   /** Like `query`, keeping each document's etag so a caller can replace what it read without re-reading. */
   async queryVersioned(
-    partitionKey: PartitionKey | undefined,
-    sql: string,
-    parameters: SqlParameter[] = [],
-    page: { maxItemCount?: number; continuationToken?: string } = {},
+    ...[partitionKey, sql, parameters = [], page = {}]: QueryArgs
   ): Promise<Page<Versioned<T>>> {
     const raw = await this.container.items
       .query<T & { _etag: string }>(

@@ -5,10 +5,10 @@
 import {
   type DocumentCollection,
   DocumentConflict,
+  documentsOf,
   type Page,
-  type PageRequest,
   type PartitionValue,
-  type QueryParameter,
+  type QueryArgs,
   type Versioned,
 } from "../../application/ports/document-collection.ts";
 
@@ -59,25 +59,11 @@ export class InMemoryDocuments<T extends Doc> implements DocumentCollection<T> {
     return this.#docs.delete(this.#key(partitionKey, id));
   }
 
-  async query<R = T>(
-    partitionKey: PartitionValue | undefined,
-    sql: string,
-    parameters: QueryParameter[] = [],
-    page: PageRequest = {},
-  ): Promise<Page<R>> {
-    const versioned = await this.queryVersioned(partitionKey, sql, parameters, page);
-    return {
-      items: versioned.items.map((v) => v.doc as unknown as R),
-      continuationToken: versioned.continuationToken,
-    };
+  async query<R = T>(...args: QueryArgs): Promise<Page<R>> {
+    return documentsOf<R>(await this.queryVersioned(...args));
   }
 
-  async queryVersioned(
-    partitionKey: PartitionValue | undefined,
-    sql: string,
-    parameters: QueryParameter[] = [],
-    page: PageRequest = {},
-  ): Promise<Page<Versioned<T>>> {
+  async queryVersioned(...[partitionKey, sql, parameters = [], page = {}]: QueryArgs): Promise<Page<Versioned<T>>> {
     const m = QUERY.exec(sql.trim());
     if (!m) throw new Error(`query outside the in-memory subset: ${sql}`);
     const [, top, fields, where, orderBy, direction] = m;
