@@ -2,10 +2,13 @@ import { assign, setup } from "xstate";
 import type { EngagementEvent } from "./events.ts";
 import { anomalyOf, NO_FACTS, type PairFacts, recordFact, type TimedEvent } from "./facts.ts";
 import {
+  ELIGIBILITY_OF_STATE,
   type EligibilityGuard,
+  type EligibilityState,
   type FoldGuard,
   foldGuards,
   type Guard,
+  NO_GUARD_HOLDS,
   type VerdictRequest,
   verdictGuards,
 } from "./guards.ts";
@@ -40,24 +43,25 @@ const sameClaimMovesTo = (...types: (keyof typeof CLAIM_STATES)[]) =>
     types.map((type) => [type, { guard: "sameClaim" as const, target: CLAIM_STATES[type] }]),
   );
 
-/** STATE.md's eligibility order: the first guard that holds decides; the machine is built from it. */
-export const ELIGIBILITY_ORDER: readonly { guard?: EligibilityGuard; target: string }[] = [
-  { guard: "excludedSegment", target: "excluded" },
-  { guard: "retiredWorkload", target: "notClaimable" },
-  { guard: "recentWorkOnUsageOnlyWorkload", target: "usageRecognition" },
-  { guard: "recentWork", target: "usageIncentive" },
-  { guard: "managedServices", target: "usageRecognition" },
-  { target: "notClaimable" },
+/**
+ * STATE.md's eligibility order: the first guard that holds decides; the machine is built from it. It is
+ * the declaration order of domain/guards.ts's verdictGuards, each with the state it decides.
+ */
+export const ELIGIBILITY_ORDER: readonly { guard?: EligibilityGuard; target: EligibilityState }[] = [
+  ...(Object.entries(verdictGuards) as [EligibilityGuard, { decides: EligibilityState }][]).map(
+    ([guard, { decides }]) => ({ guard, target: decides }),
+  ),
+  { target: NO_GUARD_HOLDS },
 ];
 
 /**
  * The eligibility state the machine would enter for these facts (ELIGIBILITY_ORDER, no XState): used
  * for eligibility at earlier dates (the history), where running the machine per date would cost more.
  */
-export function decideEligibility(facts: PairFacts, request: VerdictRequest): string {
+export function decideEligibility(facts: PairFacts, request: VerdictRequest): EligibilityState {
   for (const step of ELIGIBILITY_ORDER)
     if (step.guard === undefined || verdictGuards[step.guard].holds(facts, request)) return step.target;
-  return "notClaimable";
+  return NO_GUARD_HOLDS;
 }
 
 type MachineGuard = (args: { context: MachineContext; event: MachineEvent }) => boolean;
@@ -185,7 +189,10 @@ export const engagementMachine = setup({
           step.guard ? { guard: step.guard, target: `.${step.target}` } : { target: `.${step.target}` },
         ),
       },
-      states: { undecided: {}, excluded: {}, notClaimable: {}, usageIncentive: {}, usageRecognition: {} },
+      states: {
+        undecided: {},
+        ...Object.fromEntries(Object.keys(ELIGIBILITY_OF_STATE).map((state) => [state, {}])),
+      },
     },
   },
 });

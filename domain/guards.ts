@@ -5,6 +5,7 @@
 // when a guard reads a path it did not declare, or when the machine consults a guard not declared here.
 import type { CalendarDate } from "./dates.ts";
 import type { PairFacts, TimedEvent } from "./facts.ts";
+import type { Eligibility } from "./reasons.ts";
 import { ruleSetOn } from "./rules/index.ts";
 import { hasRecentWork, stillRecent } from "./work-recency.ts";
 
@@ -34,9 +35,29 @@ export const foldGuards = {
   },
 } as const satisfies Record<string, Guard<TimedEvent>>;
 
-/** The eligibility guards (STATE.md), consulted when a verdict is requested at an instant. */
+/** The machine's eligibility states, each the STATE.md eligibility it stands for. */
+export const ELIGIBILITY_OF_STATE = {
+  excluded: "excluded",
+  notClaimable: "not-claimable",
+  usageIncentive: "usage-incentive",
+  usageRecognition: "usage-recognition",
+} as const satisfies Record<string, Eligibility>;
+export type EligibilityState = keyof typeof ELIGIBILITY_OF_STATE;
+/** The state when no eligibility guard holds. */
+export const NO_GUARD_HOLDS: EligibilityState = "notClaimable";
+
+/** An eligibility guard and the state it decides when it is the first, in declaration order, that holds. */
+export interface VerdictGuard extends Guard<VerdictRequest> {
+  readonly decides: EligibilityState;
+}
+
+/**
+ * The eligibility guards, in STATE.md's eligibility order (the machine's `verdict.requested`
+ * transitions and ELIGIBILITY_ORDER are built from this order): the first that holds decides.
+ */
 export const verdictGuards = {
   excludedSegment: {
+    decides: "excluded",
     reads: ["facts.tenant.segment", "event.asOf"],
     holds: (facts, { asOf }) => {
       const segment = facts.tenant?.segment;
@@ -44,26 +65,30 @@ export const verdictGuards = {
     },
   },
   retiredWorkload: {
+    decides: "notClaimable",
     reads: ["event.asOf", "event.workload"],
     holds: (_facts, { asOf, workload }) => ruleSetOn(asOf).workloads.retired.value.includes(workload),
   },
   recentWorkOnUsageOnlyWorkload: {
+    decides: "usageRecognition",
     reads: ["event.asOf", "event.workload", "facts.eligibleWork[].lastDay"],
     holds: (facts, { asOf, workload }) =>
       ruleSetOn(asOf).workloads.usageOnly.value.includes(workload) && hasRecentWork(facts, asOf),
   },
   recentWork: {
+    decides: "usageIncentive",
     reads: ["event.asOf", "facts.eligibleWork[].lastDay"],
     holds: (facts, { asOf }) => hasRecentWork(facts, asOf),
   },
   managedServices: {
+    decides: "usageRecognition",
     reads: ["event.asOf", "facts.managedServices.endedOn"],
     holds: (facts, { asOf }) => {
       const ms = facts.managedServices;
       return ms !== undefined && (ms.endedOn === undefined || stillRecent(ms.endedOn, asOf));
     },
   },
-} as const satisfies Record<string, Guard<VerdictRequest>>;
+} as const satisfies Record<string, VerdictGuard>;
 
 export type FoldGuard = keyof typeof foldGuards;
 export type EligibilityGuard = keyof typeof verdictGuards;

@@ -1,19 +1,15 @@
 import { addDays, addMonths, type CalendarDate, daysBetween } from "./dates.ts";
 import { decideEligibility } from "./engagement-machine.ts";
 import type { ClaimLogEntry, EligibleWork, PairFacts } from "./facts.ts";
+import { ELIGIBILITY_OF_STATE } from "./guards.ts";
 import type { Eligibility } from "./reasons.ts";
-import { type RuleId, ruleSetOn } from "./rules/index.ts";
+import { RULE_SETS, type RuleId, ruleSetOn } from "./rules/index.ts";
 import { offeringWord } from "./verdict-text.ts";
 
 // The history that matters to a partner: when the pair's eligibility changed and why, and the claim's
 // rounds with the reviewer. Both are derived from the facts (no asOf-free state is kept beyond them).
 
-const ELIGIBILITY: Record<string, Eligibility> = {
-  excluded: "excluded",
-  notClaimable: "not-claimable",
-  usageIncentive: "usage-incentive",
-  usageRecognition: "usage-recognition",
-};
+const ELIGIBILITY: Record<string, Eligibility> = ELIGIBILITY_OF_STATE;
 
 export interface EligibilityPeriod {
   eligibility: Eligibility;
@@ -33,13 +29,14 @@ interface Change {
 }
 
 /**
- * The facts as they stood on `date`, for the parts the eligibility guards read (tenant, work,
- * managed services): a small object, since the history asks at every change point.
+ * The facts as they stood on `date`: work and managed services as of that day; every other fact as
+ * at asOf, so a guard reading any fact sees it here too (a guard reading a fact that is dated
+ * needs that fact placed on its dates here, and change points for it below).
  */
 function factsOn(facts: PairFacts, date: CalendarDate, workSoFar: WorkSoFar): PairFacts {
   const ms = facts.managedServices;
   return {
-    tenant: facts.tenant,
+    ...facts,
     eligibleWork: workSoFar(date),
     managedServices:
       ms === undefined || ms.startedOn > date
@@ -47,7 +44,7 @@ function factsOn(facts: PairFacts, date: CalendarDate, workSoFar: WorkSoFar): Pa
         : ms.endedOn !== undefined && ms.endedOn > date
           ? { startedOn: ms.startedOn, offering: ms.offering }
           : ms,
-  } as unknown as PairFacts;
+  };
 }
 
 /** The eligible work dated on or before a change point; asked with change points in ascending order. */
@@ -74,11 +71,16 @@ export function eligibilityHistory(
   workload: string,
   asOf: CalendarDate,
 ): EligibilityPeriod[] {
-  if (facts.firstSeenOn === undefined || facts.firstSeenOn > asOf) return [];
-  // Without eligible work or managed services nothing ever changed: one period (most pairs).
-  if (facts.eligibleWork.length === 0 && facts.managedServices === undefined) {
+  const firstSeenOn = facts.firstSeenOn;
+  if (firstSeenOn === undefined || firstSeenOn > asOf) return [];
+  // A rule set coming into force may judge the same facts otherwise (its values, its guards).
+  const yearsBegun = RULE_SETS.filter(
+    (s) => s.incentiveYear.value.start > firstSeenOn && s.incentiveYear.value.start <= asOf,
+  );
+  // Without eligible work, managed services or a new rule set nothing ever changed: one period.
+  if (facts.eligibleWork.length === 0 && facts.managedServices === undefined && yearsBegun.length === 0) {
     const eligibility = ELIGIBILITY[decideEligibility(facts, { type: "verdict.requested", asOf, workload })]!;
-    const from = facts.firstSeenOn;
+    const from = firstSeenOn;
     return [
       {
         eligibility,
@@ -92,7 +94,7 @@ export function eligibilityHistory(
   // the suffix sorts it right after that day and compares as such in the guards, so no day arithmetic
   // is done for points that change nothing.
   const recency = ruleSetOn(asOf).engagementRecencyMonths.value;
-  const changes: Change[] = [{ date: facts.firstSeenOn, because: () => "first event recorded", rule: null }];
+  const changes: Change[] = [{ date: firstSeenOn, because: () => "first event recorded", rule: null }];
   for (const w of facts.eligibleWork) {
     const what = w.kind === "deployment" ? "deployment work" : "substantial adoption work";
     changes.push({ date: w.date, because: () => `${what} on ${w.date}`, rule: w.rule });
@@ -102,6 +104,12 @@ export function eligibilityHistory(
       rule: "TIM-1",
     });
   }
+  for (const set of yearsBegun)
+    changes.push({
+      date: set.incentiveYear.value.start,
+      because: () => `the ${set.programYear} rules came into force`,
+      rule: set.incentiveYear.rule,
+    });
   const ms = facts.managedServices;
   if (ms) {
     const offering = `managed services (${offeringWord(ms.offering)})`;

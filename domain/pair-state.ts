@@ -1,6 +1,7 @@
 import { type Advice, adviceFor, type RulesCarriedOver, rulesCarriedOver } from "./advice.ts";
 import { addDays, addMonths, type CalendarDate, daysBetween } from "./dates.ts";
 import type { Anomaly, PairFacts } from "./facts.ts";
+import { ELIGIBILITY_OF_STATE } from "./guards.ts";
 import { type ClaimReview, claimReview, type EligibilityPeriod, eligibilityHistory } from "./history.ts";
 import {
   newestAcknowledgement,
@@ -119,12 +120,7 @@ const STATUSES: Record<string, ClaimStatus> = {
   declined: "declined",
   disassociated: "disassociated",
 };
-const ELIGIBILITY: Record<string, Eligibility> = {
-  excluded: "excluded",
-  notClaimable: "not-claimable",
-  usageIncentive: "usage-incentive",
-  usageRecognition: "usage-recognition",
-};
+const ELIGIBILITY: Record<string, Eligibility> = ELIGIBILITY_OF_STATE;
 
 /** The machine's state value per region, after it has taken `verdict.requested`. */
 export interface DecidedValue {

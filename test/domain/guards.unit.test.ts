@@ -5,10 +5,17 @@
 
 import { describe, expect, it } from "vitest";
 import { setup } from "xstate";
-import { engagementMachine } from "../../domain/engagement-machine.ts";
+import { decideEligibility, engagementMachine } from "../../domain/engagement-machine.ts";
 import type { PairFacts, TimedEvent } from "../../domain/facts.ts";
 import { distinctInBusinessOrder, foldEvents } from "../../domain/fold.ts";
-import { foldGuards, type Guard, type VerdictRequest, verdictGuards } from "../../domain/guards.ts";
+import {
+  ELIGIBILITY_OF_STATE,
+  foldGuards,
+  type Guard,
+  type VerdictRequest,
+  verdictGuards,
+} from "../../domain/guards.ts";
+import { eligibilityHistory } from "../../domain/history.ts";
 import {
   adoptionLogged,
   claimApproved,
@@ -101,6 +108,15 @@ describe("guards declared once, memo key derived from them", () => {
       for (const facts of samples)
         for (const at of takes)
           expect({ name, undeclared: undeclaredReads(guard, facts, at) }).toEqual({ name, undeclared: [] });
+  });
+
+  it("the history's last period is the eligibility the guards decide at asOf (it sees what they read)", () => {
+    for (const facts of samples)
+      for (const request of requests) {
+        const last = eligibilityHistory(facts, request.workload, request.asOf).at(-1);
+        if (last === undefined) continue;
+        expect(last.eligibility).toBe(ELIGIBILITY_OF_STATE[decideEligibility(facts, request)]);
+      }
   });
 
   it("the machine consults no guard outside the declaration (so none outside the memo key)", () => {

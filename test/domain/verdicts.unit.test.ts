@@ -1,6 +1,8 @@
 // Issue 13: verdicts a partner can act on. Each expectation is derived by hand from RULES.md and
 // STATE.md (the ids are in the test names).
 import { describe, expect, it } from "vitest";
+import { addDays } from "../../domain/dates.ts";
+import { RULE_SETS } from "../../domain/rules/index.ts";
 import {
   acknowledged,
   adoptionLogged,
@@ -374,16 +376,19 @@ describe("Rules carried over (RULES.md: FY26 carries FY25's values until a newer
         }),
       );
   });
-  it("CAL-1: an FY27 verdict says it is judged by the FY26 set, with FY25's values", () => {
+  // The year after the newest loaded set (FY27 while FY26 is the newest): adding a year moves it along.
+  const newest = RULE_SETS[RULE_SETS.length - 1]!;
+  const nextYear = `FY${Number(newest.programYear.slice(2)) + 1}`;
+  it(`CAL-1: an ${nextYear} verdict says it is judged by the ${newest.programYear} set and the values it carries`, () => {
     given(...events)
-      .when("2026-11-01")
+      .when(addDays(newest.incentiveYear.value.end, 32))
       .then((s) => {
         expect(s.rulesCarriedOver).toMatchObject({
-          programYear: "FY27",
-          ruleSet: "FY26",
-          valuesFrom: "FY25",
+          programYear: nextYear,
+          ruleSet: newest.programYear,
+          valuesFrom: newest.carriesValuesOf ?? newest.programYear,
         });
-        expect(s.rulesCarriedOver!.message).toContain("no FY27 guide is loaded");
+        expect(s.rulesCarriedOver!.message).toContain(`no ${nextYear} guide is loaded`);
       });
   });
 });
