@@ -2,18 +2,11 @@
 // plausible path (presales, deployment, adoption, paperwork, claims, monthly usage). Deterministic
 // for a seed, so benchmark runs are comparable.
 
-const WORKLOADS = [
-  "defender-endpoint",
-  "defender-office365",
-  "defender-identity",
-  "defender-cloud-apps",
-  "entra-id-p2",
-  "purview-information-protection",
-  "purview-dlp",
-  "intune",
-  "sentinel",
-  "copilot-m365",
-];
+// Incentive (WKL-1) and usage-only (WKL-2) workloads; the same list since the first run, so figures compare.
+const WORKLOADS = (
+  "defender-endpoint defender-office365 defender-identity defender-cloud-apps entra-id-p2 " +
+  "purview-information-protection purview-dlp intune sentinel copilot-m365"
+).split(" ");
 const SEGMENTS = [
   "commercial",
   "commercial",

@@ -81,7 +81,7 @@ describe("dependency rules (npm run lint)", () => {
       "application-imports-no-adapter: application/reaches-adapter.ts → infra/store.ts",
     );
     expect(result.output).toContain(
-      "infra-does-not-reach-functions: infra/calls-trigger.ts → functions/handler.ts",
+      "infra-only-implements-ports: infra/calls-trigger.ts → functions/handler.ts",
     );
     expect(result.output).toMatch(/no-cycles: application\/(a|b)\.ts/);
   }, 60_000);

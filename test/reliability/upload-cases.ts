@@ -2,6 +2,7 @@
 // boundaries and truncation are exactly what the case says.
 import { randomUUID } from "node:crypto";
 import fc from "fast-check";
+import { POE_DOCUMENT_KINDS } from "../../domain/value-sets.ts";
 
 export interface UploadCase {
   family: string;
@@ -99,18 +100,7 @@ export const uploadCase: fc.Arbitrary<() => UploadCase> = fc.oneof(
         kind: fc.string({ maxLength: 20 }),
         wl: fc.constantFrom("purview-dlp", "no-such-workload", "", "purview-dlp,,"),
       })
-      .filter(
-        ({ kind }) =>
-          ![
-            "sow",
-            "poe-template",
-            "roadmap",
-            "architecture",
-            "meeting-notes",
-            "acknowledgement",
-            "other",
-          ].includes(kind),
-      )
+      .filter(({ kind }) => !(POE_DOCUMENT_KINDS as readonly string[]).includes(kind))
       .map(({ kind, wl }) => () => ({
         family: "bad field value",
         ...multipart({ name: "a.pdf", bytes: pdf() }, { kind, workloadsMentioned: wl }),
