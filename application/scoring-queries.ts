@@ -85,7 +85,8 @@ export async function bucketAggregates(
       { maxItemCount: BUCKETS, continuationToken },
     ),
   );
-  return buckets.map(({ doc, etag }) => ({ doc: bucketAggregate(doc as never), etag }));
+  type Projected = Parameters<typeof bucketAggregate>[0];
+  return buckets.map(({ doc, etag }) => ({ doc: bucketAggregate(doc as unknown as Projected), etag }));
 }
 
 /** The pair heads of a tenant (bounded documents). */

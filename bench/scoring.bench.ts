@@ -286,18 +286,15 @@ export async function run(): Promise<void> {
     const batches: PairDocument[][] = [];
     for (let i = 0; i < changed.length; i += LIVE_BATCH) batches.push(changed.slice(i, i + LIVE_BATCH));
     const beforeLive = JSON.parse(await get()) as { total: number };
-    counter.reset();
-    t = performance.now();
-    for (const batch of batches) await services.scoring.updateAfterHeal(batch);
-    const liveMs = performance.now() - t;
-    const liveRequests = counter.total;
-    const afterLive = await get();
-    counter.reset();
-    t = performance.now();
-    for (const batch of batches) await services.scoring.updateAfterHeal(batch);
-    const replayMs = performance.now() - t;
-    const replayRequests = counter.total;
-    const afterReplay = await get();
+    /** Every batch handed to the projector's scoring step: time, requests, and the answer after. */
+    const handOver = async () => {
+      counter.reset();
+      const from = performance.now();
+      for (const batch of batches) await services.scoring.updateAfterHeal(batch);
+      return { ms: performance.now() - from, requests: counter.total, answer: await get() };
+    };
+    const { ms: liveMs, requests: liveRequests, answer: afterLive } = await handOver();
+    const { ms: replayMs, requests: replayRequests, answer: afterReplay } = await handOver();
     console.log(
       `  projector scoring step: ${changed.length} changed pair heads in batches of ${LIVE_BATCH}: ${(liveMs / 1000).toFixed(1)} s (${((changed.length * 1000) / liveMs).toFixed(0)} heads/s, ${(liveRequests / changed.length).toFixed(1)} Cosmos requests per head, no query over heads); total ${beforeLive.total} -> ${(JSON.parse(afterLive) as { total: number }).total}`,
     );
