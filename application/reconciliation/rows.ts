@@ -72,56 +72,58 @@ const text = z.string().trim().min(1, "must not be empty");
 const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((s) => (typeof s === "string" && s.trim() === "" ? undefined : s), schema.optional());
 
+const maybeText = optional(z.string());
+const maybeDate = optional(date);
+
+/** Columns both earnings and ineligible-usage rows may carry: what was used, by whom, when. */
+const usageColumns = {
+  customerName: maybeText,
+  engagementName: maybeText,
+  productName: maybeText,
+  workload: maybeText,
+  transactionDate: maybeDate,
+  usageMonth: maybeDate,
+};
 const EarningRow = z.object({
+  ...usageColumns,
   earningId: text,
   earningDate: date,
   earningAmountUSD: amount,
   earningAmount: optional(amount),
-  earningType: optional(z.string()),
-  engagementName: optional(z.string()),
-  lever: optional(z.string()),
+  earningType: maybeText,
+  lever: maybeText,
   customerId: optional(z.string().trim()),
-  customerIdType: optional(z.string()),
-  customerName: optional(z.string()),
-  productName: optional(z.string()),
-  workload: optional(z.string()),
-  transactionDate: optional(date),
-  usageMonth: optional(date),
-  transactionId: optional(z.string()),
+  customerIdType: maybeText,
+  transactionId: maybeText,
   compensableUnits: optional(units),
   quantity: optional(units),
 });
 const IneligibleRow = z.object({
+  ...usageColumns,
   customerId: text,
   customerIdType: text,
-  customerName: optional(z.string()),
   compensableUnits: units,
-  engagementName: optional(z.string()),
-  partnerRole: optional(z.string()),
-  productName: optional(z.string()),
-  workload: optional(z.string()),
-  transactionDate: optional(date),
-  usageMonth: optional(date),
-  usageDate: optional(date),
-  earningDate: optional(date),
-  ineligibleReason: optional(z.string()),
-  reason: optional(z.string()),
+  partnerRole: maybeText,
+  usageDate: maybeDate,
+  earningDate: maybeDate,
+  ineligibleReason: maybeText,
+  reason: maybeText,
 });
 const ClaimRow = z.object({
   associationId: optional(text),
   claimId: optional(text),
   customerTenantId: optional(z.guid({ message: "expected the customer's Entra tenant id (GUID)" })),
-  customerId: optional(z.string()),
+  customerId: maybeText,
   tpid: optional(z.string().regex(/^\d+$/, "expected a TPID (digits)")),
-  customerName: optional(z.string()),
-  productName: optional(z.string()),
-  workload: optional(z.string()),
-  claimType: optional(z.string()),
+  customerName: maybeText,
+  productName: maybeText,
+  workload: maybeText,
+  claimType: maybeText,
   status: text,
-  submittedDate: optional(date),
-  claimDate: optional(date),
-  approvedDate: optional(date),
-  statusDate: optional(date),
+  submittedDate: maybeDate,
+  claimDate: maybeDate,
+  approvedDate: maybeDate,
+  statusDate: maybeDate,
 });
 
 const SCHEMA = { earnings: EarningRow, "ineligible-usage": IneligibleRow, claims: ClaimRow } as const;
