@@ -1,6 +1,7 @@
 // The OpenAPI description of the CRM source routes (functions/sources.ts), merged by functions/openapi.ts.
 import { z } from "zod";
 import { FORMATS } from "../application/sources/config.ts";
+import { CRM_FORMATS, type CrmFormat } from "../application/sources/formats.ts";
 import { MappingSchema } from "../application/sources/mapping.ts";
 import { answer, body, get, inPath, inQuery, post, problems } from "./openapi-parts.ts";
 
@@ -60,6 +61,12 @@ const sourceListing = {
   },
 };
 
+/** What each CRM format posts with a body of this kind, from the one table of formats. */
+const posted = (kind: CrmFormat["body"]) =>
+  Object.entries(CRM_FORMATS as Record<string, CrmFormat>)
+    .filter(([, format]) => format.body === kind)
+    .map(([name, format]) => `${name}: ${format.posts}`);
+
 export function sourcePaths() {
   return {
     "/sources/{source}/deliveries": post(
@@ -84,11 +91,8 @@ export function sourcePaths() {
           ),
         ],
         requestBody: body({
-          "application/json": {
-            description:
-              "dataverse: the RemoteExecutionContext; hubspot: a batch of subscription events or a workflow webhook's object; cloudevents: EVENTS.md",
-          },
-          "text/xml": { type: "string", description: "salesforce-outbound: the SOAP notifications message" },
+          "application/json": { description: [...posted("json"), "cloudevents: EVENTS.md"].join("; ") },
+          "text/xml": { type: "string", description: posted("text").join("; ") },
         }),
         answers: {
           200: answer("Stored (new or duplicates); refused records listed", {
