@@ -2,10 +2,11 @@
 // It runs in its own process (spawned by ingest.bench.ts, driven over IPC), so the CPU the clients spend
 // on signing, fetch and JSON does not land in the dev host's process: `process.cpuUsage()` of the bench
 // process is then the host's own (HTTP server, handler, Cosmos SDK), and the clients' share is reported here.
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { nextMessage, stopChild } from "../infra/emulators/child.ts";
 import { TrackerClient } from "../scripts/tracker-client.ts";
 
 export interface LoadJob {
@@ -98,59 +99,23 @@ export async function startLoadProcess(): Promise<LoadProcess> {
   const child = spawn(process.execPath, ["--import", tsx, fileURLToPath(import.meta.url), CHILD_FLAG], {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
-  await new Promise<void>((done, fail) => {
-    const timer = setTimeout(() => fail(new Error("load generator did not start")), START_TIMEOUT_MS);
-    child.once("message", () => {
-      clearTimeout(timer);
-      done();
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      fail(new Error(`load generator exited early (code ${code})`));
-    });
-  });
+  await nextMessage(child, { what: "the load generator", timeoutMs: START_TIMEOUT_MS, accept: () => true });
   return {
     pid: child.pid!,
-    run: (job) =>
-      new Promise<LoadResult>((done, fail) => {
-        // The job bounds itself; this is the backstop if the child hangs.
-        const timer = setTimeout(() => {
-          cleanup();
-          fail(new Error("load generator timed out"));
-        }, job.deadlineMs + 30_000);
-        const onMessage = (message: unknown) => {
-          cleanup();
-          const m = message as { result?: LoadResult; error?: string };
-          if (m.result) done(m.result);
-          else fail(new Error(m.error ?? "load generator failed"));
-        };
-        const onExit = (code: number | null) => {
-          cleanup();
-          fail(new Error(`load generator exited (code ${code})`));
-        };
-        const cleanup = () => {
-          clearTimeout(timer);
-          child.off("message", onMessage);
-          child.off("exit", onExit);
-        };
-        child.on("message", onMessage);
-        child.once("exit", onExit);
-        child.send(job);
-      }),
-    stop: () => kill(child),
+    run: async (job) => {
+      // The job bounds itself; the timeout is the backstop if the child hangs.
+      const reply = nextMessage(child, {
+        what: "the load generator",
+        timeoutMs: job.deadlineMs + 30_000,
+        accept: (message) => message as { result?: LoadResult; error?: string },
+      });
+      child.send(job);
+      const m = await reply;
+      if (!m.result) throw new Error(m.error ?? "load generator failed");
+      return m.result;
+    },
+    stop: () => stopChild(child),
   };
-}
-
-function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((done) => {
-    const hard = setTimeout(() => child.kill("SIGKILL"), 5_000);
-    child.once("exit", () => {
-      clearTimeout(hard);
-      done();
-    });
-    child.kill("SIGTERM");
-  });
 }
 
 // ---- child process entry -------------------------------------------------------------------------------

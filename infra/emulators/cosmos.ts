@@ -7,7 +7,7 @@ import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { stopChild } from "./child.ts";
+import { nextMessage, stopChild } from "./child.ts";
 import { DocumentLog, lastLsn, lsnOf, nextLsn, removeJournal } from "./cosmos-journal.ts";
 
 /** The public, documented key of the Azure Cosmos DB emulator (not a secret); the in-process server ignores auth. */
@@ -113,31 +113,13 @@ async function startChild(port: number, journalPath?: string): Promise<RunningCo
 }
 
 function childPort(child: ChildProcess): Promise<{ port: number; loaded: number }> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => fail(new Error(`Cosmos emulator did not start within ${STARTUP_TIMEOUT_MS} ms`)),
-      STARTUP_TIMEOUT_MS,
-    );
-    const onMessage = (message: unknown) => {
+  return nextMessage(child, {
+    what: "the Cosmos emulator",
+    timeoutMs: STARTUP_TIMEOUT_MS,
+    accept: (message) => {
       const { port, loaded } = (message ?? {}) as { port?: unknown; loaded?: unknown };
-      if (typeof port !== "number") return;
-      cleanup();
-      resolve({ port, loaded: typeof loaded === "number" ? loaded : 0 });
-    };
-    const onExit = (code: number | null) => fail(new Error(`Cosmos emulator exited early (code ${code})`));
-    const fail = (error: Error) => {
-      cleanup();
-      reject(error);
-    };
-    const cleanup = () => {
-      clearTimeout(timer);
-      child.off("message", onMessage);
-      child.off("exit", onExit);
-      child.off("error", fail);
-    };
-    child.on("message", onMessage);
-    child.once("exit", onExit);
-    child.once("error", fail);
+      return typeof port === "number" ? { port, loaded: typeof loaded === "number" ? loaded : 0 } : undefined;
+    },
   });
 }
 
