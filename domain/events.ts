@@ -2,6 +2,7 @@ import { z } from "zod";
 import { isCalendarDate } from "./dates.ts";
 import { instantSchema } from "./instants.ts";
 import { KNOWN_WORKLOADS } from "./rules/index.ts";
+import { EVENT_VOIDED, type PartnerEventType, type TenantEventType } from "./streams.ts";
 import { DEPLOYMENT_ACTIVITIES, POE_DOCUMENT_KINDS } from "./value-sets.ts";
 
 // Which stream an event belongs to (domain/streams.ts), re-exported where events are defined.
@@ -35,14 +36,18 @@ const envelope = {
 };
 const tenantid = z.guid({ message: "expected the customer's Entra tenant id (GUID)" });
 
-function pairEvent<T extends string, D extends z.ZodType>(type: T, data: D) {
+/** A pair event's schema; a type listed as a tenant's or partner's in domain/streams.ts is refused here. */
+function pairEvent<T extends string, D extends z.ZodType>(
+  type: T extends TenantEventType | PartnerEventType ? never : T,
+  data: D,
+) {
   return z.looseObject({ ...envelope, type: z.literal(type), tenantid, workload: workloadId, data });
 }
 // Tenant events apply to every workload of the tenant, partner events to no tenant: a stray attribute
 // would put the event in the wrong stream, so it is refused rather than ignored.
 const absent = (message: string) => z.never({ message }).optional();
 
-function tenantEvent<T extends string, D extends z.ZodType>(type: T, data: D) {
+function tenantEvent<T extends TenantEventType, D extends z.ZodType>(type: T, data: D) {
   return z.looseObject({
     ...envelope,
     type: z.literal(type),
@@ -51,7 +56,7 @@ function tenantEvent<T extends string, D extends z.ZodType>(type: T, data: D) {
     data,
   });
 }
-function partnerEvent<T extends string, D extends z.ZodType>(type: T, data: D) {
+function partnerEvent<T extends PartnerEventType, D extends z.ZodType>(type: T, data: D) {
   return z.looseObject({
     ...envelope,
     type: z.literal(type),
@@ -242,7 +247,6 @@ export const UsageIneligible = pairEvent(
 // A correction (docs/EVENTS-EXTENSIONS.md): voids one earlier event of the same stream, named by its
 // (source, id). It lives on the voided event's stream: pair (tenantid + workload), tenant (tenantid)
 // or partner (neither). Stored events are never edited or deleted; the fold ignores voided ones.
-export const EVENT_VOIDED = "event.voided";
 export const EventVoided = z
   .looseObject({
     ...envelope,
@@ -308,11 +312,11 @@ export type EventType = EngagementEvent["type"];
 export type EventOf<T extends EventType> = Extract<EngagementEvent, { type: T }>;
 export type PairEvent = Exclude<
   EngagementEvent,
-  { type: "tenant.profiled" | "skilling.certification.recorded" | "event.voided" }
+  { type: TenantEventType | PartnerEventType | typeof EVENT_VOIDED }
 >;
-export type VoidEvent = EventOf<"event.voided">;
-export type TenantEvent = EventOf<"tenant.profiled">;
-export type PartnerEvent = EventOf<"skilling.certification.recorded">;
+export type VoidEvent = EventOf<typeof EVENT_VOIDED>;
+export type TenantEvent = EventOf<TenantEventType>;
+export type PartnerEvent = EventOf<PartnerEventType>;
 
 export const EVENT_TYPES: readonly EventType[] = EVENT_SCHEMAS.map((s) =>
   "shape" in s ? s.shape.type.value : (EVENT_VOIDED as EventType),

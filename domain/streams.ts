@@ -1,9 +1,18 @@
 // Streams (stream = Cosmos logical partition): one per pair (`partner|tenant|workload`), one per tenant
 // (`partner|tenant`), one per partner (`partner`). Which stream an event belongs to is decided here only.
 
-const EVENT_VOIDED = "event.voided";
-const TENANT_TYPES: ReadonlySet<string> = new Set(["tenant.profiled"]);
-const PARTNER_TYPES: ReadonlySet<string> = new Set(["skilling.certification.recorded"]);
+export const EVENT_VOIDED = "event.voided";
+/**
+ * The event types of a tenant's stream and of a partner's stream; every other type is a pair's (a void
+ * goes where it points). domain/events.ts builds each schema with the matching builder, type-checked
+ * against these lists, so the kind of an event type is declared here only.
+ */
+export const TENANT_TYPES = ["tenant.profiled"] as const;
+export const PARTNER_TYPES = ["skilling.certification.recorded"] as const;
+export type TenantEventType = (typeof TENANT_TYPES)[number];
+export type PartnerEventType = (typeof PARTNER_TYPES)[number];
+const TENANT: ReadonlySet<string> = new Set(TENANT_TYPES);
+const PARTNER: ReadonlySet<string> = new Set(PARTNER_TYPES);
 
 /** The kinds of stream, by how many parts their id has (`partner`, `partner|tenant`, `partner|tenant|workload`). */
 export const STREAM_KINDS = ["partner", "tenant", "pair"] as const;
@@ -32,8 +41,8 @@ export function streamKindOf(
           : "partner";
     return streamKindOf(typeOrEvent.type);
   }
-  if (TENANT_TYPES.has(typeOrEvent)) return "tenant";
-  if (PARTNER_TYPES.has(typeOrEvent)) return "partner";
+  if (TENANT.has(typeOrEvent)) return "tenant";
+  if (PARTNER.has(typeOrEvent)) return "partner";
   return "pair";
 }
 
