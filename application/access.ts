@@ -1,4 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
+import { z } from "zod";
+import { settingFromJson } from "./settings.ts";
 import { type SourceInput, signsStandardWebhooks, sourcesFromJson } from "./sources/config.ts";
 import { verifyWebhook, type WebhookBody } from "./webhook-signature.ts";
 
@@ -8,13 +10,17 @@ import { verifyWebhook, type WebhookBody } from "./webhook-signature.ts";
  */
 export type CrmSource = SourceInput;
 
+const ApiKeys = z.array(
+  z.object({
+    partnerId: z.string().min(1),
+    key: z.string().min(1),
+    /** Who holds the key (e.g. "ops-lead"): names the recorder of events entered on the board. */
+    label: z.string().min(1).optional(),
+  }),
+);
+
 /** A reader's key, scoped to one partner. */
-export interface ApiKey {
-  partnerId: string;
-  key: string;
-  /** Who holds the key (e.g. "ops-lead"): names the recorder of events entered on the board. */
-  label?: string;
-}
+export type ApiKey = z.output<typeof ApiKeys>[number];
 
 export interface AccessConfig {
   sources: CrmSource[];
@@ -76,17 +82,6 @@ const digest = (value: string) => createHash("sha256").update(value).digest();
 export function accessFromEnv(env: NodeJS.ProcessEnv = process.env): AccessConfig {
   return {
     sources: sourcesFromJson(env.TRACKER_SOURCES, "TRACKER_SOURCES"),
-    apiKeys: parseList<ApiKey>(env.TRACKER_API_KEYS, "TRACKER_API_KEYS"),
+    apiKeys: settingFromJson(ApiKeys, env.TRACKER_API_KEYS, "TRACKER_API_KEYS", []),
   };
-}
-
-function parseList<T>(value: string | undefined, name: string): T[] {
-  if (!value) return [];
-  try {
-    const list = JSON.parse(value) as unknown;
-    if (!Array.isArray(list)) throw new Error("expected a JSON array");
-    return list as T[];
-  } catch (error) {
-    throw new Error(`${name} is not valid: ${(error as Error).message}`);
-  }
 }

@@ -4,6 +4,7 @@ import { cosmosFromEnv, ensureContainers } from "../infra/cosmos/client.ts";
 import { accessFromEnv } from "./access.ts";
 import { clockFromEnv } from "./clock.ts";
 import { type AlertWebhook, buildServices, type Services } from "./composition.ts";
+import { settingFromJson } from "./settings.ts";
 
 /** Azure: Cosmos DB from COSMOS_ENDPOINT/COSMOS_KEY, Blob storage from STORAGE_CONNECTION_STRING (or identity). */
 export async function servicesFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<Services> {
@@ -48,18 +49,5 @@ const AlertWebhooks = z.array(
 );
 
 /** TRACKER_ALERT_WEBHOOKS, checked: a wrong setting stops the start with the field named, not a later send. */
-function alertWebhooksOf(text: string): AlertWebhook[] {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new Error("TRACKER_ALERT_WEBHOOKS is not JSON");
-  }
-  const parsed = AlertWebhooks.safeParse(json);
-  if (!parsed.success) {
-    // Name the field, never echo the value: it may hold a secret.
-    const issue = parsed.error.issues[0]!;
-    throw new Error(`TRACKER_ALERT_WEBHOOKS[${issue.path.join(".")}]: ${issue.message}`);
-  }
-  return parsed.data;
-}
+const alertWebhooksOf = (text: string): AlertWebhook[] =>
+  settingFromJson(AlertWebhooks, text, "TRACKER_ALERT_WEBHOOKS", []);

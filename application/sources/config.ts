@@ -1,7 +1,7 @@
 // TRACKER_SOURCES (contract CONNECTORS.md), validated with zod at start-up: a bad entry stops the service
 // with a message naming the field, e.g. `TRACKER_SOURCES[1].auth.header`, and never echoes a value.
 import { z } from "zod";
-import { jsonPath } from "../../domain/events.ts";
+import { checkSetting, SettingError, settingFromJson } from "../settings.ts";
 import { CRM_FORMATS, type CrmFormatName } from "./formats.ts";
 import { type Mapping, MappingSchema } from "./mapping.ts";
 
@@ -78,35 +78,16 @@ const SourcesSchema = z.array(SourceSchema).superRefine((list, ctx) => {
   });
 });
 
-export class SourceConfigError extends Error {
-  override readonly name = "SourceConfigError";
-}
+/** A wrong TRACKER_SOURCES (or `sources` option): the message names the field, never a value. */
+export { SettingError as SourceConfigError };
 
 /** Validates parsed sources; `label` names the setting in messages (e.g. `TRACKER_SOURCES`). */
-export function parseSources(input: unknown, label = "TRACKER_SOURCES"): SourceConfig[] {
-  const result = SourcesSchema.safeParse(input);
-  if (result.success) return result.data;
-  const lines = result.error.issues.map((issue) => {
-    const path = jsonPath(issue.path).replace(/^\$/, label);
-    // zod's messages state what was expected, never the value received: secrets stay out of logs.
-    return `${path}: ${issue.message}`;
-  });
-  throw new SourceConfigError(`${label} is not valid:\n  ${lines.join("\n  ")}`);
-}
+export const parseSources = (input: unknown, label = "TRACKER_SOURCES"): SourceConfig[] =>
+  checkSetting(SourcesSchema, input, label);
 
 /** Parses the JSON text of TRACKER_SOURCES (absent or blank: no sources). */
-export function sourcesFromJson(text: string | undefined, label = "TRACKER_SOURCES"): SourceConfig[] {
-  if (!text?.trim()) return [];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    // JSON.parse quotes the text around the fault, which may hold a secret: keep the position only.
-    const at = /position (\d+)/.exec((error as Error).message)?.[1];
-    throw new SourceConfigError(`${label} is not valid JSON${at ? ` (at character ${at})` : ""}`);
-  }
-  return parseSources(parsed, label);
-}
+export const sourcesFromJson = (text: string | undefined, label = "TRACKER_SOURCES"): SourceConfig[] =>
+  settingFromJson(SourcesSchema, text, label, []);
 
 export type { Mapping };
 
