@@ -1,3 +1,4 @@
+import { STREAM_KINDS, streamKindOfId } from "../domain/streams.ts";
 import type { HeadStore } from "./head-store.ts";
 import type { EventDocument } from "./ports/event-store.ts";
 import type { Scoring } from "./scoring.ts";
@@ -51,5 +52,6 @@ export class Projector {
   }
 }
 
-const depth = (streamId: string) => streamId.split("|").length;
-const rank = (d: EventDocument) => (d.kind === "tenant" ? 0 : d.kind === "partner" ? 1 : 2);
+// Partners and tenants before pairs, in STREAM_KINDS' order: a pair folds its tenant's new profile.
+const depth = (streamId: string) => STREAM_KINDS.indexOf(streamKindOfId(streamId));
+const rank = (d: EventDocument) => STREAM_KINDS.indexOf(d.kind);

@@ -25,6 +25,26 @@ export function streamKindOfId(streamId: string): StreamKind {
   return kind;
 }
 
+/** What a stream id names: its kind and parts. A RangeError for anything else (an empty part too). */
+export function streamAddressOf(streamId: string): {
+  partnerId: string;
+  kind: StreamKind;
+  tenantId?: string;
+  workload?: string;
+} {
+  const parts = streamId.split("|");
+  const kind = STREAM_KINDS[parts.length - 1];
+  if (kind === undefined || parts.some((p) => p.length === 0))
+    throw new RangeError(`not a stream id: ${JSON.stringify(streamId)}`);
+  const [partnerId, tenantId, workload] = parts as [string, string?, string?];
+  return {
+    partnerId,
+    kind,
+    ...(tenantId === undefined ? {} : { tenantId }),
+    ...(workload === undefined ? {} : { workload }),
+  };
+}
+
 /**
  * The kind of stream an event belongs to. A void (`event.voided`) belongs to the stream its
  * attributes name, so pass the event itself for it; by type alone a void reads as a pair event.

@@ -9,27 +9,17 @@ import {
   type StreamAddress,
   type StreamEvent,
 } from "../application/ports/event-store.ts";
-import { STREAM_KINDS } from "../domain/events.ts";
+import { streamAddressOf } from "../domain/events.ts";
 
 export * from "../application/ports/event-store.ts";
 
-const KINDS = STREAM_KINDS;
 // Cosmos rejects these in ids, and the stream id is part of every document id.
 const FORBIDDEN_IN_IDS = /[/\\?#]/;
 
+/** The stream id's parts (domain/streams.ts reads the format), refused when Cosmos could not store it. */
 export function streamAddress(streamId: string): StreamAddress {
-  const parts = streamId.split("|");
-  const kind = KINDS[parts.length - 1];
-  if (!kind || parts.some((p) => p.length === 0) || FORBIDDEN_IN_IDS.test(streamId)) {
-    throw new RangeError(`not a stream id: ${JSON.stringify(streamId)}`);
-  }
-  const [partnerId, tenantId, workload] = parts as [string, string?, string?];
-  return {
-    partnerId,
-    kind,
-    ...(tenantId === undefined ? {} : { tenantId }),
-    ...(workload === undefined ? {} : { workload }),
-  };
+  if (FORBIDDEN_IN_IDS.test(streamId)) throw new RangeError(`not a stream id: ${JSON.stringify(streamId)}`);
+  return streamAddressOf(streamId);
 }
 
 export const documentId = (streamId: string, firstVersion: number) => `${streamId}:${firstVersion}`;
