@@ -23,6 +23,7 @@ import type { Container, ItemDefinition } from "@azure/cosmos";
 import { type CosmosConnection, CosmosRequestCounter, connectCosmos } from "../infra/cosmos/client.ts";
 import { type LocalTracker, startLocalTracker } from "../infra/devhost/local-tracker.ts";
 import { COSMOS_EMULATOR_KEY } from "../infra/emulators/cosmos.ts";
+import { profiled } from "./cpu-profile.ts";
 import { engagementExport, rng } from "./generate-events.ts";
 import { type LoadProcess, type LoadResult, startLoadProcess } from "./ingest-load.ts";
 
@@ -552,15 +553,12 @@ export async function run(): Promise<void> {
     const results: { ingest: IngestFigures; storageBound: number; ratio: number }[] = [];
     for (const [i, concurrency] of CONCURRENCY.entries()) {
       const events = work.later.slice(i * EVENTS_PER_RUN, (i + 1) * EVENTS_PER_RUN);
-      const ingest = await ingestRun(
-        `concurrency ${concurrency}`,
-        tracker,
-        projector,
-        load,
-        events,
-        concurrency,
+      const ingest = await profiled(`ingest-c${concurrency}`, () =>
+        ingestRun(`concurrency ${concurrency}`, tracker, projector!, load!, events, concurrency),
       );
-      const s = await storageLimit(tracker, direct, events.length, concurrency);
+      const s = await profiled(`storage-limit-c${concurrency}`, () =>
+        storageLimit(tracker, direct!, events.length, concurrency),
+      );
       const perIngest = s.requests / Math.max(1, s.ran);
       const storageBound = s.requestsPerSecond / ingest.requestsPerEvent;
       console.log(
