@@ -6,12 +6,13 @@
 //    rows on screen (goal < 1.5 s), and to all pairs loaded; baseline: the same page with a search
 //    that matches nothing (the page's own start-up and one empty list request).
 // Seeding writes the pair heads as ingestion projects them (see seed()).
-import { chromium } from "playwright-core";
+
 import type { HeadStore } from "../application/head-store.ts";
 import { headWithEvents } from "../application/stream-head.ts";
 import { buildBoard } from "../board/build.ts";
 import { type EngagementEvent, pairStreamId } from "../domain/events.ts";
 import { startLocalTracker } from "../infra/devhost/local-tracker.ts";
+import { launchChromium } from "../test/browser.ts";
 import { rng } from "./generate-events.ts";
 
 // Callbacks given to page.evaluate run in the browser. Their globals are declared here, only as far as
@@ -28,15 +29,6 @@ const NOW = Date.parse("2025-06-15T09:00:00Z");
 const FIRST = Number(process.env.BENCH_BOARD_RENDER_PAIRS ?? 5_000);
 const TOTAL = Number(process.env.BENCH_BOARD_LIST_PAIRS ?? 10_000);
 const WORKLOADS = ["defender-endpoint", "defender-identity", "entra-id-p2", "purview-dlp"];
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
 
 const day = (offsetDays: number) => new Date(NOW + offsetDays * 86_400_000).toISOString();
 const tenantOf = (t: number) =>
@@ -183,7 +175,7 @@ export async function run(): Promise<void> {
     cosmosInSeparateProcess: true,
   });
   const { projections } = tracker.services;
-  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ARGS });
+  const browser = await launchChromium();
   try {
     await seed(projections, 0, FIRST);
 

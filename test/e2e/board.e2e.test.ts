@@ -4,11 +4,12 @@
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildBoard } from "../../board/build.ts";
 import { type LocalTracker, startLocalTracker } from "../../infra/devhost/local-tracker.ts";
 import { TrackerClient } from "../../scripts/tracker-client.ts";
+import { launchChromium } from "../browser.ts";
 
 // Callbacks given to page.evaluate run in the browser. Their globals are declared here, only as far as
 // used: the DOM library itself would retype ReadableStream for the whole Node program.
@@ -32,16 +33,6 @@ const DATAVERSE = "contoso-dataverse";
 const DATAVERSE_SECRET = "dv-board-secret-0001";
 const dataverseFixture = (name: string) =>
   readFileSync(join(import.meta.dirname, "../connectors/fixtures/dataverse", `${name}.json`), "utf8");
-
-export const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
 
 let tracker: LocalTracker;
 let client: TrackerClient;
@@ -82,7 +73,7 @@ beforeAll(async () => {
   }
   await tracker.services.claimWindows.run(tracker.services.clock());
   mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   // bypassCSP: the page's policy forbids inline scripts, and axe is injected as one.
   page = await browser.newPage({ viewport: { width: 1280, height: 800 }, bypassCSP: true });
   page.on("pageerror", (e) => console.error("page error:", e.message));

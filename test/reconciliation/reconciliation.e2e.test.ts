@@ -3,11 +3,11 @@
 // gap, as JSON and as the CSV for the Microsoft contact. Real HTTP against the dev host, Cosmos through
 // @azure/cosmos against the emulator; the clock is the test's.
 import { parse } from "csv-parse/sync";
-import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildBoard } from "../../board/build.ts";
 import { type LocalTracker, startLocalTracker } from "../../infra/devhost/local-tracker.ts";
 import { type Answer, TrackerClient } from "../../scripts/tracker-client.ts";
+import { launchChromium } from "../browser.ts";
 import { crmEvents, EXPECTED, EXPECTED_UNITS, fixture, PARTNER, T, W } from "./scenario.ts";
 
 const OTHER = "5900001";
@@ -148,10 +148,7 @@ describe("GET /api/reconciliation", () => {
 describe("the board's Reconciliation view", () => {
   it("shows totals by reason and each gap, in a real browser", async () => {
     await buildBoard({ quiet: true });
-    const browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ bypassCSP: true });
       await page.goto(`${tracker.url}/api/board/`);
