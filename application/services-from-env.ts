@@ -4,6 +4,7 @@ import { cosmosFromEnv, ensureContainers } from "../infra/cosmos/client.ts";
 import { accessFromEnv } from "./access.ts";
 import { clockFromEnv } from "./clock.ts";
 import { type AlertWebhook, buildServices, type Services } from "./composition.ts";
+import { WEBHOOK_FORMATS } from "./ports/alert-delivery.ts";
 import { settingFromJson } from "./settings.ts";
 
 /** Azure: Cosmos DB from COSMOS_ENDPOINT/COSMOS_KEY, Blob storage from STORAGE_CONNECTION_STRING (or identity). */
@@ -44,7 +45,7 @@ const AlertWebhooks = z.array(
     partnerId: z.string().min(1),
     url: z.url(),
     secret: z.string().min(1),
-    format: z.enum(["standard", "teams"]).default("standard"),
+    format: z.enum(WEBHOOK_FORMATS).default("standard"),
   }),
 );
 

@@ -3,7 +3,7 @@ import { isCalendarDate } from "./dates.ts";
 import { instantSchema } from "./instants.ts";
 import { KNOWN_WORKLOADS } from "./rules/index.ts";
 import { EVENT_VOIDED, type PartnerEventType, type TenantEventType } from "./streams.ts";
-import { DEPLOYMENT_ACTIVITIES, POE_DOCUMENT_KINDS } from "./value-sets.ts";
+import { CLAIM_TYPES, DEPLOYMENT_ACTIVITIES, POE_DOCUMENT_KINDS, SEGMENTS } from "./value-sets.ts";
 
 // Which stream an event belongs to (domain/streams.ts), re-exported where events are defined.
 export * from "./streams.ts";
@@ -70,7 +70,7 @@ export const TenantProfiled = tenantEvent(
   "tenant.profiled",
   z.looseObject({
     customerName: nonEmpty,
-    segment: z.enum(["commercial", "education", "government-gcc", "government-gcc-high", "government-dod"]),
+    segment: z.enum(SEGMENTS),
     publicSector: z.boolean(),
     country: z.string().regex(/^[A-Z]{2}$/, "expected an ISO 3166-1 alpha-2 country code"),
     paidSeats: count.optional(),
@@ -178,7 +178,7 @@ export const PoeDocumentAttached = pairEvent(
     tenantIdOnDocument: z.string().optional(),
   }),
 );
-const claimType = z.enum(["usage-incentive", "usage-recognition"]);
+const claimType = z.enum(CLAIM_TYPES);
 export const ClaimSubmitted = pairEvent(
   "claim.submitted",
   z.looseObject({ claimId, claimType, submittedOn: calendarDate }),

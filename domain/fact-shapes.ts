@@ -1,6 +1,9 @@
 import type { CalendarDate } from "./dates.ts";
 import type { EngagementEvent } from "./events.ts";
 import type { RuleId, Segment } from "./rules/index.ts";
+import type { CLAIM_TYPES } from "./value-sets.ts";
+
+export type ClaimType = (typeof CLAIM_TYPES)[number];
 
 // What a pair's fold knows (PairFacts) and the business-time axis it folds along. How each event
 // changes the facts is facts.ts.
@@ -102,7 +105,7 @@ export interface ClaimLogEntry {
   readonly on: CalendarDate;
   readonly source: string;
   readonly id: string;
-  readonly claimType?: "usage-incentive" | "usage-recognition";
+  readonly claimType?: ClaimType;
   /** The reviewer's comment (info-requested), the partner's answer (resubmitted), or the reason given. */
   readonly text?: string;
   readonly respondBy?: CalendarDate;
@@ -125,7 +128,7 @@ export interface LightweightWork {
 export interface ClaimFacts {
   readonly claimId: string;
   /** Unknown when the claim's events arrived without its submission (recorded as an anomaly). */
-  readonly claimType?: "usage-incentive" | "usage-recognition";
+  readonly claimType?: ClaimType;
   readonly submittedOn?: CalendarDate;
   readonly approvedOn?: CalendarDate;
   readonly infoRequestedOn?: CalendarDate;

@@ -31,3 +31,15 @@ export const DEPLOYMENT_ACTIVITIES = [
   "integration",
   "pilot",
 ] as const;
+
+/** A customer tenant's segment (EVENTS.md tenant.profiled; SEG-1 excludes some by rule set). */
+export const SEGMENTS = [
+  "commercial",
+  "education",
+  "government-gcc",
+  "government-gcc-high",
+  "government-dod",
+] as const;
+
+/** What a claim is for (CLM-3). */
+export const CLAIM_TYPES = ["usage-incentive", "usage-recognition"] as const;

@@ -12,11 +12,14 @@ export interface OutboundAlert extends DueAlert {
   raisedOn?: CalendarDate;
 }
 
+/** How an alert webhook's body is written: a Standard Webhooks JSON event, or a Teams card. */
+export const WEBHOOK_FORMATS = ["standard", "teams"] as const;
+
 export interface WebhookConfig {
   url: string;
   /** `whsec_<base64>` (Standard Webhooks); a raw string is used as UTF-8 key bytes (see webhookKey). */
   secret: string;
-  format: "standard" | "teams";
+  format: (typeof WEBHOOK_FORMATS)[number];
 }
 
 export interface DeliveryAttempt {

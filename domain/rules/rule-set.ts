@@ -1,4 +1,5 @@
 import type { CalendarDate } from "../dates.ts";
+import type { SEGMENTS } from "../value-sets.ts";
 
 /** A RULES.md id; every value in a rule set carries the id of the rule it encodes. */
 export type RuleId = `${"CAL" | "ACT" | "TIM" | "POE" | "SEG" | "WKL" | "CLM" | "HWM" | "DES"}-${number}`;
@@ -8,12 +9,7 @@ export interface Cited<T> {
   readonly rule: RuleId;
 }
 
-export type Segment =
-  | "commercial"
-  | "education"
-  | "government-gcc"
-  | "government-gcc-high"
-  | "government-dod";
+export type Segment = (typeof SEGMENTS)[number];
 
 /** One program year's rules, as data. The machine and derivation read values from here only. */
 export interface RuleSet {
