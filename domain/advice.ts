@@ -10,8 +10,15 @@ import { plural, segmentWord } from "./verdict-text.ts";
 // the high-water mark rising while the pair stays unclaimed, what an approved pair gives the Security
 // designation and until when, and what Partner Center should pay for GCC and education tenants.
 
+export const ADVICE_CODES = [
+  "claim-type-mismatch",
+  "high-water-mark-rising",
+  "designation-contribution",
+  "payable-usage",
+] as const;
+
 export interface Advice {
-  code: "claim-type-mismatch" | "high-water-mark-rising" | "designation-contribution" | "payable-usage";
+  code: (typeof ADVICE_CODES)[number];
   rule: RuleId;
   /** Further rules the advice rests on. */
   rules: RuleId[];

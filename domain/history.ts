@@ -164,6 +164,10 @@ export function eligibilityHistory(
   return periods;
 }
 
+/** The reviewer's answers to a (re)submission (CLM-2). */
+export const REVIEWER_STEPS = ["info-requested", "approved", "rejected"] as const;
+type ReviewerStep = (typeof REVIEWER_STEPS)[number];
+
 export interface ClaimRound {
   round: number;
   /** The day the partner (re)submitted: `submittedOn`, or the resubmission's date. */
@@ -171,7 +175,7 @@ export interface ClaimRound {
   comment?: string;
   /** What the reviewer answered, and the days the reviewer took since the submission. */
   reviewer?: {
-    step: "info-requested" | "approved" | "rejected";
+    step: ReviewerStep;
     on: CalendarDate;
     days: number;
     comment?: string;
@@ -241,7 +245,7 @@ export function claimReview(facts: PairFacts): ClaimReview | undefined {
 
 function reviewerStep(e: ClaimLogEntry, days: number): NonNullable<ClaimRound["reviewer"]> {
   return {
-    step: e.step as "info-requested" | "approved" | "rejected",
+    step: e.step as ReviewerStep,
     on: e.on,
     days,
     ...(e.text ? { comment: e.text } : {}),

@@ -1,6 +1,8 @@
 // OpenAPI schemas of the pair state (contract/STATE.md plus the fields docs/DECISIONS.md adds). The
 // contract's fields keep their names; issue 13 added messages, facts, history, rounds and advice.
 
+import { ADVICE_CODES } from "../domain/advice.ts";
+import { REVIEWER_STEPS } from "../domain/history.ts";
 import { ELIGIBILITIES } from "../domain/pair-state.ts";
 
 const ruleId = { type: ["string", "null"], description: "A RULES.md id, e.g. POE-2", examples: ["POE-2"] };
@@ -77,7 +79,7 @@ export function pairStateSchemas(): Record<string, unknown> {
               reviewer: {
                 type: "object",
                 properties: {
-                  step: { type: "string", enum: ["info-requested", "approved", "rejected"] },
+                  step: { type: "string", enum: [...REVIEWER_STEPS] },
                   on: date,
                   days: { type: "integer", description: "Days the reviewer took since the (re)submission" },
                   comment: { type: "string" },
@@ -111,12 +113,7 @@ export function pairStateSchemas(): Record<string, unknown> {
       properties: {
         code: {
           type: "string",
-          enum: [
-            "claim-type-mismatch",
-            "high-water-mark-rising",
-            "designation-contribution",
-            "payable-usage",
-          ],
+          enum: [...ADVICE_CODES],
         },
         rule: ruleId,
         rules: { type: "array", items: ruleId },
