@@ -16,6 +16,7 @@ import { importExport } from "../application/reconciliation/import.ts";
 import { buildServices } from "../application/services.ts";
 import { connectCosmos, ensureContainers } from "../infra/cosmos/client.ts";
 import { startCosmosEmulator } from "../infra/emulators/cosmos.ts";
+import { withPeakRss } from "./rss.ts";
 
 const ROWS = Number(process.env.BENCH_RECONCILE_ROWS ?? 1_000_000);
 const PAIRS = Number(process.env.BENCH_RECONCILE_PAIRS ?? 20_000);
@@ -78,27 +79,28 @@ export async function run(): Promise<void> {
     );
 
     const services = buildServices({ cosmos, containers, access: { sources: [], apiKeys: [] } });
-    global.gc?.();
-    const rssBefore = process.memoryUsage().rss;
-    let peak = rssBefore;
-    const sampler = setInterval(() => {
-      peak = Math.max(peak, process.memoryUsage().rss);
-    }, 50);
     const started = performance.now();
-    const result = await importExport(services.ingestion, createReadStream(file), {
-      partnerId: PARTNER,
-      fileName: "earnings-default.csv",
-      progressEvery: 100_000,
-      onProgress: (p) => {
-        const s = (performance.now() - started) / 1000;
-        console.log(
-          `  ${p.rows.toLocaleString("en")} rows, ${p.stored.toLocaleString("en")} stored, ${Math.round(p.rows / s).toLocaleString("en")} rows/s, RSS ${mib(process.memoryUsage().rss)}`,
-        );
-      },
-    });
-    const seconds = (performance.now() - started) / 1000;
-    clearInterval(sampler);
-    peak = Math.max(peak, process.memoryUsage().rss);
+    const {
+      result,
+      seconds,
+      baseline: rssBefore,
+      growth,
+    } = await withPeakRss(
+      () =>
+        importExport(services.ingestion, createReadStream(file), {
+          partnerId: PARTNER,
+          fileName: "earnings-default.csv",
+          progressEvery: 100_000,
+          onProgress: (p) => {
+            const s = (performance.now() - started) / 1000;
+            console.log(
+              `  ${p.rows.toLocaleString("en")} rows, ${p.stored.toLocaleString("en")} stored, ${Math.round(p.rows / s).toLocaleString("en")} rows/s, RSS ${mib(process.memoryUsage().rss)}`,
+            );
+          },
+        }),
+      { gc: global.gc, everyMs: 50 },
+    );
+    const peak = rssBefore + growth;
     const rate = result.rows / seconds;
     console.log(
       `import: ${result.rows.toLocaleString("en")} rows, ${result.accepted.toLocaleString("en")} events stored, ${result.badRows} bad, ${result.unplacedRows} unplaced, in ${seconds.toFixed(1)} s: ${Math.round(rate).toLocaleString("en")} rows/s = ${(rate / parseRate).toFixed(3)}x the bare parse`,

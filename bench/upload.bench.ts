@@ -4,6 +4,7 @@
 // while an upload is under way (goal < 64 MiB; the dev host and its handler run here, the uploading client
 // and Azurite in processes of their own). Finally one extra, instrumented endpoint upload shows
 // where its time goes (block staging, commit, event), to locate any bottleneck.
+
 import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import { setFlagsFromString } from "node:v8";
@@ -16,6 +17,7 @@ import {
 } from "@azure/storage-blob";
 import { startLocalTracker } from "../infra/devhost/local-tracker.ts";
 import { TrackerClient } from "../scripts/tracker-client.ts";
+import { withPeakRss } from "./rss.ts";
 import { pdfBytes } from "./upload-bytes.ts";
 import { startUploadClient } from "./upload-client.ts";
 
@@ -48,23 +50,10 @@ interface Measured {
   rssGrowth: number;
 }
 
-/** Times `work`, sampling RSS every 10 ms from a baseline taken (after gc) just before it starts. */
+/** Times `work`, with the peak RSS growth over a baseline taken (after gc) just before it starts. */
 async function measure(gc: (() => void) | undefined, work: () => Promise<void>): Promise<Measured> {
-  gc?.();
-  const before = process.memoryUsage().rss;
-  let peak = before;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 10);
-  const started = performance.now();
-  try {
-    await work();
-  } finally {
-    clearInterval(timer);
-  }
-  const ms = performance.now() - started;
-  peak = Math.max(peak, process.memoryUsage().rss);
-  return { ms, rssGrowth: peak - before };
+  const { seconds, growth } = await withPeakRss(work, { gc });
+  return { ms: seconds * 1000, rssGrowth: growth };
 }
 
 interface Span {

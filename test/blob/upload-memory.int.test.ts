@@ -3,6 +3,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { POE_FILE_ACCEPTANCE } from "../../application/file-kind.ts";
+import { withPeakRss } from "../../bench/rss.ts";
 import { PoeDocumentStore } from "../../infra/blob/poe-documents.ts";
 import { type RunningAzurite, startAzurite } from "../../infra/emulators/azurite.ts";
 import { generatedChunksInOneBuffer, generatedFile, MiB, sha256Of } from "./fixtures.ts";
@@ -41,21 +42,11 @@ const upload = (content: AsyncIterable<Uint8Array>) =>
 
 /** Uploads while sampling RSS every 5 ms; the baseline is taken from a freshly collected heap. */
 async function measured(content: AsyncIterable<Uint8Array>) {
-  collectGarbage();
-  const baseline = process.memoryUsage().rss;
-  let peak = baseline;
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 5);
-  const started = performance.now();
-  try {
-    const stored = await upload(content);
-    const seconds = (performance.now() - started) / 1000;
-    peak = Math.max(peak, process.memoryUsage().rss);
-    return { stored, seconds, baseline, growth: peak - baseline };
-  } finally {
-    clearInterval(sampler);
-  }
+  const { result: stored, ...memory } = await withPeakRss(() => upload(content), {
+    gc: collectGarbage,
+    everyMs: 5,
+  });
+  return { stored, ...memory };
 }
 
 const SIZE = 20 * MiB;
