@@ -3,6 +3,7 @@ import { isSubstantialAdoption, NO_FACTS, type PairFacts, recordFact, type Timed
 import type { PairState } from "./pair-state.ts";
 import { appendix, itemLine, ofType, type Timed } from "./poe-appendix.ts";
 import { engagementEnd, engagementStart } from "./poe-check.ts";
+import { streamKindOf } from "./streams.ts";
 import {
   adoptionKind,
   audienceWords,
@@ -93,9 +94,10 @@ function pairEvents(events: readonly TimedEvent[], state: PairState, asOfMs: num
     const e = t.event;
     if (t.timeMs > asOfMs || e.partnerid !== state.partnerId) continue;
     // Voids and what they voided are not evidence (the timeline keeps them; the summary does not).
-    if (e.type === "skilling.certification.recorded" || isInert(e)) continue;
+    const kind = streamKindOf(e.type);
+    if (kind === "partner" || isInert(e)) continue;
     if (e.tenantid === undefined || e.tenantid.toLowerCase() !== tenant) continue;
-    if (e.type !== "tenant.profiled" && e.workload !== state.workload) continue;
+    if (kind === "pair" && e.workload !== state.workload) continue;
     const key = `${e.source}\u0000${e.id}`;
     if (seen.has(key)) continue;
     seen.add(key);
