@@ -13,6 +13,7 @@ import { buildBoard } from "../board/build.ts";
 import { type EngagementEvent, pairStreamId } from "../domain/events.ts";
 import { startLocalTracker } from "../infra/devhost/local-tracker.ts";
 import { launchChromium } from "../test/browser.ts";
+import { rawEvent } from "../test/domain/given.ts";
 import { rng } from "./generate-events.ts";
 
 // Callbacks given to page.evaluate run in the browser. Their globals are declared here, only as far as
@@ -46,17 +47,14 @@ function eventsFor(from: number, to: number): EngagementEvent[] {
     workload: string | undefined,
     data: object,
   ) =>
-    ({
-      specversion: "1.0",
+    rawEvent(type, workload ? "pair" : "tenant", data as Record<string, unknown>, {
       id,
       source: "crm://bench",
-      type,
       time,
-      partnerid: PARTNER,
-      tenantid: tenant,
-      ...(workload ? { workload } : {}),
-      data,
-    }) as EngagementEvent;
+      partner: PARTNER,
+      tenant,
+      workload,
+    }) as unknown as EngagementEvent;
   for (let i = from; i < to; i++) {
     const t = Math.floor(i / 2);
     const tenant = tenantOf(t);

@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { GapReason } from "../../domain/reconciliation.ts";
+import { rawEvent } from "../domain/given.ts";
 
 export const PARTNER = "4811223";
 export const FIXTURES = join(import.meta.dirname, "fixtures");
@@ -35,17 +36,15 @@ const E_MAU = MONTHS.map((_, i) => 3500 + 100 * i);
 const G_MAU = MONTHS.map((_, i) => 500 + 100 * i);
 
 let n = 0;
-const event = (type: string, tenant: string, workload: string | undefined, time: string, data: object) => ({
-  specversion: "1.0",
-  id: `rec-${++n}`,
-  source: "crm://dynamics365/adatum",
-  type,
-  time,
-  partnerid: PARTNER,
-  tenantid: tenant,
-  ...(workload ? { workload } : {}),
-  data,
-});
+const event = (type: string, tenant: string, workload: string | undefined, time: string, data: object) =>
+  rawEvent(type, workload ? "pair" : "tenant", data as Record<string, unknown>, {
+    id: `rec-${++n}`,
+    source: "crm://dynamics365/adatum",
+    time,
+    partner: PARTNER,
+    tenant,
+    workload,
+  });
 const profile = (tenant: string, customerName: string, segment: string, extra: object = {}) =>
   event("tenant.profiled", tenant, undefined, "2024-11-01T09:00:00Z", {
     customerName,
