@@ -7,6 +7,7 @@ import {
   headFromStreams,
   inTail,
   landsInTail,
+  mayHaveFoldedEvent,
   type PairDocument,
   type ProjectionDocument,
 } from "./stream-head.ts";
@@ -139,7 +140,8 @@ export class EventRecorder {
             seen.add(key);
             fresh.push(e);
             outcome[i]!.accepted.push(e);
-            if (!landsInTail(doc, e)) beforeCut = true;
+            // Before the cut, or maybe folded already under another time: only the stream can tell.
+            if (!landsInTail(doc, e) || mayHaveFoldedEvent(doc, e)) beforeCut = true;
           }
         }
       }

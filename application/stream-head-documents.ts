@@ -1,6 +1,7 @@
 import type { EngagementEvent } from "../domain/events.ts";
 import { canonicalInstant, EMPTY_FOLD, type FoldState, pairKeyOf, verdictAt } from "../domain/fold.ts";
 import type { PairState } from "../domain/pair-state.ts";
+import { type FoldedKeys, NO_FOLDED_KEYS } from "./folded-keys.ts";
 import {
   type CompactScoringFacts,
   fromCompactScoringFacts,
@@ -29,6 +30,12 @@ export interface Snapshot {
   /** Every stored event at or before the cut is folded in `fold`; every one after it is in `tail`. */
   cut: Cut | null;
   fold: FoldState;
+  /**
+   * Which of the stream's own events were folded (folded-keys.ts), so a resend with another time is
+   * still known; set once something is folded. Absent with a cut (a head written before it existed):
+   * unknown, so every append reads the stream once and the refold sets it.
+   */
+  foldedKeys?: FoldedKeys;
 }
 
 interface HeadDocument {
@@ -144,7 +151,13 @@ export function pairFromTenant(pair: PairDocument, tenant: TenantDocument): Pair
   return {
     ...pair,
     tenantVersion: tenant.version,
-    snapshot: { ...tenant.snapshot, scoring: NO_SCORING_FACTS },
+    // The tenant's folded events are not the pair's own: its stream has folded none of its own yet.
+    snapshot: {
+      cut: tenant.snapshot.cut,
+      fold: tenant.snapshot.fold,
+      ...(tenant.snapshot.cut ? { foldedKeys: NO_FOLDED_KEYS } : {}),
+      scoring: NO_SCORING_FACTS,
+    },
     tail: tenant.tail,
     ...(tenant.voidTargets?.length ? { voidTargets: tenant.voidTargets } : {}),
   };

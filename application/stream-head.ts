@@ -10,6 +10,7 @@ import {
   verdictAt,
 } from "../domain/fold.ts";
 import type { PairState } from "../domain/pair-state.ts";
+import { type FoldedKeys, mayHaveFolded, NO_FOLDED_KEYS, withFoldedKeys } from "./folded-keys.ts";
 import { idempotencyKey } from "./idempotency.ts";
 import { extendScoringFacts, NO_SCORING_FACTS, SCORED_TYPES } from "./scoring-facts.ts";
 import {
@@ -124,15 +125,34 @@ function compacted<D extends ProjectionDocument>(doc: D, tail: TimedEvent[], now
   k = Math.max(k, tail.length - TAIL_HARD_MAX);
   if (k === 0) return { ...doc, tail: tail.map((t) => t.event) };
   const folded = tail.slice(0, k);
+  const events = folded.map((t) => t.event);
+  // A pair's tail holds its tenant's events too; only its own are keyed in its stream.
+  const own = doc.docType === "tenant" ? events : events.filter((e) => "workload" in e && e.workload);
+  const keys = foldedKeysWith(doc.snapshot, own);
   const snapshot: Snapshot = {
     cut: cutOf(folded.at(-1)!),
     fold: foldEvents(resolved(folded), doc.snapshot.fold),
+    ...(keys === undefined ? {} : { foldedKeys: keys }),
   };
   const rest = tail.slice(k).map((t) => t.event);
   if (doc.docType === "tenant") return { ...doc, snapshot, tail: rest };
-  const own = folded.map((t) => t.event).filter((e) => "workload" in e && e.workload);
   const scoring = extendScoringFacts((doc as PairDocument).snapshot.scoring, own);
   return { ...doc, snapshot: { ...snapshot, scoring }, tail: rest };
+}
+
+/** The snapshot's folded keys with `own` added; unknown stays unknown until a refold from the streams. */
+function foldedKeysWith(snapshot: Snapshot, own: readonly EngagementEvent[]): FoldedKeys | undefined {
+  if (snapshot.cut !== null && snapshot.foldedKeys === undefined) return undefined;
+  return withFoldedKeys(snapshot.foldedKeys ?? NO_FOLDED_KEYS, own.map(idempotencyKey));
+}
+
+/**
+ * Whether an event of this stream that lands after the cut may already be folded into the snapshot
+ * (a resend with another time): the recorder then settles it against the stream itself.
+ */
+export function mayHaveFoldedEvent(doc: ProjectionDocument, e: EngagementEvent): boolean {
+  if (doc.snapshot.cut === null) return false;
+  return mayHaveFolded(doc.snapshot.foldedKeys, idempotencyKey(e));
 }
 
 /**
@@ -170,13 +190,16 @@ export function headFromStreams<D extends ProjectionDocument>(
   while (k > 0 && timeline[k - 1]!.timeMs > nowMs) k--;
   k = Math.max(k, timeline.length - TAIL_HARD_MAX);
   const folded = timeline.slice(0, k);
+  const foldedEvents = folded.map((t) => t.event);
+  const ownFolded =
+    base.docType === "tenant" ? foldedEvents : foldedEvents.filter((e) => "workload" in e && e.workload);
   const snapshot: Snapshot = {
     cut: k > 0 ? cutOf(folded.at(-1)!) : null,
     fold: foldEvents(folded),
+    ...(k > 0 ? { foldedKeys: withFoldedKeys(NO_FOLDED_KEYS, ownFolded.map(idempotencyKey)) } : {}),
   };
   const tail = timeline.slice(k).map((t) => t.event);
   if (base.docType === "tenant") return { ...base, snapshot, tail };
-  const ownFolded = folded.map((t) => t.event).filter((e) => "workload" in e && e.workload);
   const pair = base as PairDocument;
   return {
     ...pair,

@@ -173,6 +173,28 @@ describe("a bounded head", () => {
     expect((await record(services.recorder, pairStream(tenant), [late])).duplicates).toHaveLength(1);
   });
 
+  it("takes a resend of an event folded long ago, under another time after the cut, as a duplicate", async () => {
+    const tenant = randomUUID();
+    const events = Array.from({ length: 40 }, (_, i) => pairEvent(tenant, i + 1, 10 + i));
+    for (const e of events) await record(services.recorder, pairStream(tenant), [e]);
+    const before = await head(tenant);
+    expect(before.snapshot.foldedKeys).toBeDefined();
+    // The CRM resends e1 (folded 32 events ago) stamped with today's time: its key, not its time, is the event.
+    const resent = { ...events[0]!, time: at(400) } as EngagementEvent;
+    for (const recorder of [services.recorder, fresh().recorder]) {
+      const again = await record(recorder, pairStream(tenant), [resent]);
+      expect(again.accepted).toEqual([]);
+      expect(again.duplicates).toHaveLength(1);
+    }
+    expect((await services.projections.store.readStream(pairStream(tenant))).version).toBe(40);
+    // A new event after the cut is still taken the cheap way, and its key joins the filter when folded.
+    const next = { ...pairEvent(tenant, 41, 50), id: "after" } as EngagementEvent;
+    expect((await record(services.recorder, pairStream(tenant), [next])).accepted).toHaveLength(1);
+    const doc = await head(tenant);
+    expect(doc.version).toBe(41);
+    expect(withoutAsOf(doc.state)).toEqual(await expected(tenant));
+  });
+
   it("honours a void of an event folded long ago, and of an event that arrives after its void", async () => {
     const tenant = randomUUID();
     // A deployment makes the pair eligible; voiding it must take eligibility away again.
