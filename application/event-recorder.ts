@@ -4,6 +4,7 @@ import type { Head, HeadStore } from "./head-store.ts";
 import { idempotencyKey } from "./idempotency.ts";
 import { ConcurrencyError } from "./ports/event-store.ts";
 import {
+  foldedKeysUnknown,
   headFromStreams,
   inTail,
   landsInTail,
@@ -125,6 +126,9 @@ export class EventRecorder {
     let head = known ?? this.projections.cached(streamId) ?? (await this.projections.readHead(streamId));
     let doc = head.doc;
     for (let attempt = 1; ; attempt++) {
+      // A head that cannot tell what it folded takes the refold path once, which records it.
+      const unknown = foldedKeysUnknown(doc);
+      const folded = unknown ? new Set<string>() : await this.foldedUnderAnotherTime(doc, batch);
       const seen = new Set<string>();
       const fresh: EngagementEvent[] = [];
       let beforeCut = false;
@@ -135,13 +139,12 @@ export class EventRecorder {
       for (const [i, w] of batch.entries()) {
         for (const e of w.events) {
           const key = idempotencyKey(e);
-          if (seen.has(key) || inTail(doc, e)) outcome[i]!.duplicates.push(e);
+          if (seen.has(key) || inTail(doc, e) || folded.has(key)) outcome[i]!.duplicates.push(e);
           else {
             seen.add(key);
             fresh.push(e);
             outcome[i]!.accepted.push(e);
-            // Before the cut, or maybe folded already under another time: only the stream can tell.
-            if (!landsInTail(doc, e) || mayHaveFoldedEvent(doc, e)) beforeCut = true;
+            if (unknown || !landsInTail(doc, e)) beforeCut = true;
           }
         }
       }
@@ -174,6 +177,21 @@ export class EventRecorder {
         head = { ...head, doc };
       }
     }
+  }
+
+  /**
+   * Events landing after the cut that the snapshot's filter says it may have folded (a CRM resending one
+   * with another time): settled by asking the stream, one query each; usually there are none.
+   */
+  private async foldedUnderAnotherTime(doc: ProjectionDocument, batch: Waiting[]): Promise<Set<string>> {
+    const held = new Set<string>();
+    for (const w of batch)
+      for (const e of w.events) {
+        const key = idempotencyKey(e);
+        if (held.has(key) || !landsInTail(doc, e) || inTail(doc, e) || !mayHaveFoldedEvent(doc, e)) continue;
+        if (await this.projections.store.holds(doc.streamId, e)) held.add(key);
+      }
+    return held;
   }
 
   /** The common case: 1 create, 1 etag-checked replace (plus 1 read when the head was not cached). */

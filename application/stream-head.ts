@@ -150,6 +150,10 @@ function foldedKeysWith(snapshot: Snapshot, own: readonly EngagementEvent[]): Fo
  * Whether an event of this stream that lands after the cut may already be folded into the snapshot
  * (a resend with another time): the recorder then settles it against the stream itself.
  */
+/** A head written before snapshots kept their folded keys: only a refold from the streams can tell. */
+export const foldedKeysUnknown = (doc: ProjectionDocument): boolean =>
+  doc.snapshot.cut !== null && doc.snapshot.foldedKeys === undefined;
+
 export function mayHaveFoldedEvent(doc: ProjectionDocument, e: EngagementEvent): boolean {
   if (doc.snapshot.cut === null) return false;
   return mayHaveFolded(doc.snapshot.foldedKeys, idempotencyKey(e));

@@ -91,6 +91,13 @@ export class InMemoryEventStore implements EventStore {
     return this.readForward(streamId, 1);
   }
 
+  async holds(streamId: string, key: { source: string; id: string }) {
+    const docs = this.#streams.get(streamId)?.values() ?? [];
+    for (const doc of docs)
+      if (doc.events.some((e) => e.source === key.source && e.id === key.id)) return true;
+    return false;
+  }
+
   async *listStreams(): AsyncIterable<string> {
     yield* [...this.#streams.keys()];
   }

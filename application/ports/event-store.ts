@@ -42,6 +42,11 @@ export interface EventStore {
    * last version read, or fromVersion - 1 when there was nothing.
    */
   readForward(streamId: string, fromVersion: number): Promise<{ events: RecordedEvent[]; version: number }>;
+  /**
+   * Whether the stream holds the event with this (source, id), at any version: one query within the
+   * stream's partition. For the rare case a head cannot tell from its own keys (folded-keys.ts).
+   */
+  holds(streamId: string, key: { source: string; id: string }): Promise<boolean>;
   /** The whole stream (may query) — for rebuilds and tests. An absent stream reads as version 0. */
   readStream(streamId: string): Promise<{ events: RecordedEvent[]; version: number }>;
   /** Every stream id, once each, paged (may be a cross-partition query) — for rebuilds. */

@@ -51,6 +51,25 @@ export class CosmosEventStore implements EventStore {
     return { events, version };
   }
 
+  async holds(streamId: string, key: { source: string; id: string }) {
+    // A partial match on the events array: the event, whatever else it carries.
+    const { resources } = await this.events.items
+      .query<string>(
+        {
+          query:
+            "SELECT VALUE c.id FROM c WHERE c.streamId = @streamId AND ARRAY_CONTAINS(c.events, {source: @source, id: @id}, true)",
+          parameters: [
+            { name: "@streamId", value: streamId },
+            { name: "@source", value: key.source },
+            { name: "@id", value: key.id },
+          ],
+        },
+        { partitionKey: streamId, maxItemCount: 1 },
+      )
+      .fetchNext();
+    return resources.length > 0;
+  }
+
   async readStream(streamId: string) {
     const { resources } = await this.events.items
       .query<EventDocument>(

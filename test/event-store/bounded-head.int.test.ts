@@ -519,6 +519,8 @@ describe("a store written by the second storage format (one-letter field names)"
     let doc = await head(tenant);
     expect(doc.format).toBe(HEAD_FORMAT);
     expect(doc.snapshot.cut!.timeMs).toBeGreaterThanOrEqual(current.snapshot.cut!.timeMs);
+    // The old head could not say which events it folded; the first append refolded it and now it can.
+    expect(doc.snapshot.foldedKeys).toBeDefined();
     expect(doc.version).toBe(42);
     expect(withoutAsOf(doc.state)).toEqual(await expected(tenant));
     const { version: _v, ...facts } = scoringFactsOfHead(doc);

@@ -120,6 +120,18 @@ export function eventStoreContract(name: string, makeStore: () => EventStore | P
       expect(next.version).toBe(6);
     });
 
+    it("says whether a stream holds an event by (source, id), in any document, and only in that stream", async () => {
+      const store = await makeStore();
+      const streamId = pairStream();
+      const [first, second, third] = [event(1), event(2), event(3)];
+      await store.append(streamId, [first!, second!], 0);
+      await store.append(streamId, [third!], 2);
+      for (const e of [first!, second!, third!]) expect(await store.holds(streamId, e)).toBe(true);
+      expect(await store.holds(streamId, { source: first!.source, id: randomUUID() })).toBe(false);
+      expect(await store.holds(streamId, { source: "test/other", id: first!.id })).toBe(false);
+      expect(await store.holds(pairStream(), first!)).toBe(false);
+    });
+
     it("lists every stream once, whatever the number of documents in it", async () => {
       const store = await makeStore();
       const partnerId = partner();
