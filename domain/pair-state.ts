@@ -17,7 +17,7 @@ import {
 import { type Eligibility, type Reason, reasonsFor } from "./reasons.ts";
 import { programYearOf, type RuleId, ruleSetOn } from "./rules/index.ts";
 import { type PairUsage, pairUsage } from "./usage.ts";
-import type { CLAIM_STATUSES } from "./value-sets.ts";
+import type { CLAIM_STATUSES, STAGE_VALUES } from "./value-sets.ts";
 import { recentWork } from "./work-recency.ts";
 
 export { engagementEnd, engagementStart, POE_RULES, poeMissing, poeRecommended } from "./poe-check.ts";
@@ -36,7 +36,7 @@ export type {
 // The outbound contract (contract/STATE.md), derived from a folded snapshot at an instant.
 
 // Each closed set of values is declared once here; zod, OpenAPI and handlers take it from these lists.
-export const STAGE_VALUES = ["none", "presales", "deployment", "adoption", "managed-services"] as const;
+export { STAGE_VALUES } from "./value-sets.ts";
 export type Stage = (typeof STAGE_VALUES)[number];
 export { CLAIM_STATUSES } from "./value-sets.ts";
 export type ClaimStatus = (typeof CLAIM_STATUSES)[number];

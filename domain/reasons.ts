@@ -1,13 +1,14 @@
 import { addDays, addMonths, type CalendarDate } from "./dates.ts";
 import type { EligibleWork, LightweightWork, PairFacts } from "./facts.ts";
 import { RULE_SETS, type RuleId, ruleSetOn } from "./rules/index.ts";
+import type { ELIGIBILITIES } from "./value-sets.ts";
 import { adoptionKind, joinAnd, offeringWord, plural, segmentWord } from "./verdict-text.ts";
 import { recentWork } from "./work-recency.ts";
 
 // Why a pair is (or is not) claimable: STATE.md's reason codes, each with a message saying what was
 // seen, what the rule needs and what to do, and the facts it was judged on.
 
-export const ELIGIBILITIES = ["usage-incentive", "usage-recognition", "not-claimable", "excluded"] as const;
+export { ELIGIBILITIES } from "./value-sets.ts";
 export type Eligibility = (typeof ELIGIBILITIES)[number];
 
 export interface Reason {

@@ -43,3 +43,9 @@ export const SEGMENTS = [
 
 /** What a claim is for (CLM-3). */
 export const CLAIM_TYPES = ["usage-incentive", "usage-recognition"] as const;
+
+/** A pair's stage (ACT-9), furthest last. */
+export const STAGE_VALUES = ["none", "presales", "deployment", "adoption", "managed-services"] as const;
+
+/** What the verdict says the pair can be claimed for (STATE.md). */
+export const ELIGIBILITIES = ["usage-incentive", "usage-recognition", "not-claimable", "excluded"] as const;
