@@ -5,8 +5,8 @@
 // when a guard reads a path it did not declare, or when the machine consults a guard not declared here.
 import type { CalendarDate } from "./dates.ts";
 import type { PairFacts, TimedEvent } from "./facts.ts";
-import type { Eligibility } from "./reasons.ts";
 import { ruleSetOn } from "./rules/index.ts";
+import type { ELIGIBILITIES } from "./value-sets.ts";
 import { hasRecentWork, stillRecent } from "./work-recency.ts";
 
 /** Asks the machine for its verdict at an instant; the last event of every derivation. */
@@ -34,6 +34,8 @@ export const foldGuards = {
     holds: (facts, at) => facts.claim?.claimId !== claimIdOf(at),
   },
 } as const satisfies Record<string, Guard<TimedEvent>>;
+
+type Eligibility = (typeof ELIGIBILITIES)[number];
 
 /** The machine's eligibility states, each the STATE.md eligibility it stands for. */
 export const ELIGIBILITY_OF_STATE = {
@@ -94,6 +96,12 @@ export type FoldGuard = keyof typeof foldGuards;
 export type EligibilityGuard = keyof typeof verdictGuards;
 export const FOLD_GUARDS = Object.keys(foldGuards) as FoldGuard[];
 export const ELIGIBILITY_GUARDS = Object.keys(verdictGuards) as EligibilityGuard[];
+
+/** The eligibility guard that decides a verdict: the first, in declaration order, that holds. */
+export function decidingGuard(facts: PairFacts, request: VerdictRequest): EligibilityGuard | undefined {
+  for (const name of ELIGIBILITY_GUARDS) if (verdictGuards[name].holds(facts, request)) return name;
+  return undefined;
+}
 
 /**
  * The memo key of everything the guards can tell apart: one digit per declared guard, in declaration

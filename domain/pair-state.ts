@@ -140,7 +140,7 @@ export function pairStateOf(
   const stage = STAGES[value.stage]!;
   const status = STATUSES[value.claim]!;
   const eligibility = ELIGIBILITY[value.eligibility]!;
-  const reasons = reasonsFor(eligibility, facts, key.workload, asOfDate);
+  const reasons = reasonsFor(facts, key.workload, asOfDate);
   const poe: PoeContext = {
     facts,
     tenantId: key.tenantId,

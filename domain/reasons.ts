@@ -1,5 +1,6 @@
 import { addDays, addMonths, type CalendarDate } from "./dates.ts";
 import type { EligibleWork, LightweightWork, PairFacts } from "./facts.ts";
+import { decidingGuard } from "./guards.ts";
 import { RULE_SETS, type RuleId, ruleSetOn } from "./rules/index.ts";
 import type { ELIGIBILITIES } from "./value-sets.ts";
 import { adoptionKind, joinAnd, offeringWord, plural, segmentWord } from "./verdict-text.ts";
@@ -44,15 +45,16 @@ const lastOf = (work: readonly EligibleWork[], kind?: string) =>
 export const agedOutOn = (lastDay: CalendarDate, asOf: CalendarDate) =>
   addDays(addMonths(lastDay, ruleSetOn(asOf).engagementRecencyMonths.value), 1);
 
-export function reasonsFor(
-  eligibility: Eligibility,
-  facts: PairFacts,
-  workload: string,
-  asOf: CalendarDate,
-): Reason[] {
+/**
+ * The reasons for the verdict, said by the eligibility guard that decided it (domain/guards.ts), or
+ * by what little work there is when none did. A guard added there without its reasons here fails
+ * typecheck (see `noReasonsFor`).
+ */
+export function reasonsFor(facts: PairFacts, workload: string, asOf: CalendarDate): Reason[] {
   const rules = ruleSetOn(asOf);
   const months = rules.engagementRecencyMonths.value;
-  if (eligibility === "excluded") {
+  const decidedBy = decidingGuard(facts, { type: "verdict.requested", asOf, workload }) ?? "none";
+  if (decidedBy === "excludedSegment") {
     const segment = facts.tenant?.segment ?? "";
     return [
       reason(
@@ -65,7 +67,7 @@ export function reasonsFor(
       ),
     ];
   }
-  if (eligibility === "not-claimable" && rules.workloads.retired.value.includes(workload)) {
+  if (decidedBy === "retiredWorkload") {
     const year = retiredIn(workload) ?? rules.programYear;
     return [
       reason(
@@ -119,22 +121,20 @@ export function reasonsFor(
       ),
     );
   }
-  if (workReasons.length > 0) {
-    if (eligibility === "usage-recognition") {
-      return [
-        reason(
-          "usage-only-workload",
-          "WKL-2",
-          `${workload} is a usage-only workload (WKL-2): it earns recognition toward designations, not an ` +
-            `incentive payment. Claim it as usage-recognition (CLM-3).`,
-          { workload, claimType: "usage-recognition" },
-        ),
-        ...workReasons,
-      ];
-    }
-    return workReasons;
+  if (decidedBy === "recentWorkOnUsageOnlyWorkload") {
+    return [
+      reason(
+        "usage-only-workload",
+        "WKL-2",
+        `${workload} is a usage-only workload (WKL-2): it earns recognition toward designations, not an ` +
+          `incentive payment. Claim it as usage-recognition (CLM-3).`,
+        { workload, claimType: "usage-recognition" },
+      ),
+      ...workReasons,
+    ];
   }
-  if (eligibility === "usage-recognition") {
+  if (decidedBy === "recentWork") return workReasons;
+  if (decidedBy === "managedServices") {
     const ms = facts.managedServices!;
     return [
       reason(
@@ -153,6 +153,7 @@ export function reasonsFor(
       ),
     ];
   }
+  if (decidedBy !== "none") return noReasonsFor(decidedBy);
   if (facts.eligibleWork.length > 0 || facts.managedServices) {
     const last = [lastOf(facts.eligibleWork), facts.managedServices?.endedOn ?? ""].reduce((a, d) =>
       d > a ? d : a,
@@ -210,6 +211,11 @@ export function reasonsFor(
       ),
     );
   return out;
+}
+
+/** Reached only by a guard the branches above do not explain: `never` makes that a type error. */
+function noReasonsFor(guard: never): never {
+  throw new Error(`no reasons written for the eligibility guard ${String(guard)}`);
 }
 
 /** ACT-3's tests in words, with the thresholds of the rule set in force on the activity's date. */
