@@ -1,7 +1,6 @@
 // The telemetry port: counters the application and its readers share (GET /api/sources reads them),
-// and the correlation scope every log line of an invocation carries. No Azure or OpenTelemetry import:
+// and the correlation every log line of an invocation carries. No Azure or OpenTelemetry import:
 // infra/telemetry plugs a sink in (OpenTelemetry metrics) and writes the lines.
-import { AsyncLocalStorage } from "node:async_hooks";
 
 export type CounterName = "events.accepted" | "events.duplicates" | "events.refused" | "alerts.raised";
 
@@ -80,7 +79,12 @@ export function knownSecrets(): ReadonlySet<string> {
 
 // ---- correlation ----------------------------------------------------------------------------------------
 
-/** What every log line of an invocation carries; fields are added as the handler learns them. */
+/**
+ * What every log line of an invocation carries; fields are added as the handler learns them. One object
+ * per invocation, created by functions/registry.ts and passed explicitly (the handler's context holds
+ * it), not kept in an AsyncLocalStorage: on Node 20 that turns on promise hooks for every promise of the
+ * process, a measured 4-12% of the ingest path's CPU (docs/DECISIONS.md, "Ingest CPU").
+ */
 export interface Correlation {
   invocationId: string;
   functionName: string;
@@ -91,25 +95,15 @@ export interface Correlation {
   [field: string]: unknown;
 }
 
-const scope = new AsyncLocalStorage<Correlation>();
-
-/** Runs `work` with a correlation scope; lines logged inside it carry its fields. */
-export function withCorrelation<T>(correlation: Correlation, work: () => T): T {
-  return scope.run(correlation, work);
-}
-
-/** The current invocation's correlation, if any. */
-export function correlation(): Correlation | undefined {
-  return scope.getStore();
-}
-
-/** Adds fields to the current scope (no-op outside one). Arrays of one collapse to the value. */
-export function annotate(fields: Partial<Omit<Correlation, "invocationId" | "functionName">>): void {
-  const current = scope.getStore();
-  if (!current) return;
+/** Adds fields to an invocation's correlation (no-op without one). Arrays of one collapse to the value. */
+export function annotate(
+  correlation: Correlation | undefined,
+  fields: Partial<Omit<Correlation, "invocationId" | "functionName">>,
+): void {
+  if (!correlation) return;
   for (const [key, value] of Object.entries(fields)) {
     if (value === undefined) continue;
-    current[key] = Array.isArray(value) && value.length === 1 ? value[0] : value;
+    correlation[key] = Array.isArray(value) && value.length === 1 ? value[0] : value;
   }
 }
 
@@ -168,14 +162,10 @@ interface Ingests<O> {
 }
 type IngestResult = { kind: "accepted"; accepted: number; duplicates: number } | { kind: string };
 
-/**
- * Counts what every ingestion path (CRM deliveries, the board, imports) accepted, found duplicate or
- * refused, and puts the delivery's event ids and pairs on the invocation's log lines.
- */
+/** Counts what every ingestion path (CRM deliveries, the board, imports) accepted, found duplicate or refused. */
 export function countIngestion<O extends IngestResult, T extends Ingests<O>>(ingestion: T): T {
   const inner = ingestion.ingest.bind(ingestion);
   ingestion.ingest = async (body: unknown, partnerId: string): Promise<O> => {
-    annotate(deliveryCorrelation(body));
     const outcome = await inner(body, partnerId);
     if ("accepted" in outcome) {
       counters.add("events.accepted", outcome.accepted, { partnerId });
@@ -187,4 +177,18 @@ export function countIngestion<O extends IngestResult, T extends Ingests<O>>(ing
     return outcome;
   };
   return ingestion;
+}
+
+/**
+ * The ingestion as one invocation uses it: each delivery's event ids and pairs go on that invocation's
+ * log lines (its correlation), then the delivery is ingested as usual.
+ */
+export function correlatedIngestion<T extends Ingests<unknown>>(ingestion: T, correlation?: Correlation): T {
+  if (!correlation) return ingestion;
+  const view = Object.create(ingestion) as T;
+  view.ingest = (body: unknown, partnerId: string) => {
+    annotate(correlation, deliveryCorrelation(body));
+    return ingestion.ingest(body, partnerId);
+  };
+  return view;
 }

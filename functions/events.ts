@@ -1,12 +1,13 @@
 // POST /api/events: CRMs deliver CloudEvents, signed per Standard Webhooks.
-import type { HttpRequest, HttpResponseInit } from "@azure/functions";
+import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { StreamBusy } from "../application/event-recorder.ts";
 import { problemOf } from "../application/problem.ts";
 import { services } from "../application/services.ts";
+import { correlatedIngestion } from "../application/telemetry.ts";
 import { inspectJson, LIMITS } from "../domain/event-limits.ts";
 import { boundedBody, decodeUtf8, mediaTypeOf } from "./body.ts";
 import { json } from "./http.ts";
-import { defineHttp } from "./registry.ts";
+import { correlationOf, defineHttp } from "./registry.ts";
 import { isTransientStorageError, storageUnavailable } from "./storage-errors.ts";
 
 export const MAX_BODY_BYTES = LIMITS.maxBodyBytes;
@@ -28,7 +29,10 @@ function withinDeadline<T>(work: Promise<T>): Promise<T | undefined> {
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
-export async function postEvents(request: HttpRequest): Promise<HttpResponseInit> {
+export async function postEvents(
+  request: HttpRequest,
+  context?: InvocationContext,
+): Promise<HttpResponseInit> {
   const type = mediaTypeOf(request);
   if (!JSON_TYPES.includes(type)) {
     return problemOf("unsupported-media-type", { detail: `Send one of ${JSON_TYPES.join(", ")}.` });
@@ -72,7 +76,8 @@ export async function postEvents(request: HttpRequest): Promise<HttpResponseInit
   const beyond = inspectJson(body);
   if (beyond.length > 0) return problemOf("invalid-event", { errors: beyond });
   try {
-    const outcome = await withinDeadline(ingestion.ingest(parsed, signed.source.partnerId));
+    const correlated = correlatedIngestion(ingestion, correlationOf(context));
+    const outcome = await withinDeadline(correlated.ingest(parsed, signed.source.partnerId));
     if (outcome === undefined) return storageUnavailable("The event store");
     if (outcome.kind === "invalid") return problemOf("invalid-event", { errors: outcome.errors });
     if (outcome.kind === "forbidden") {

@@ -1,18 +1,22 @@
 // POST /api/imports: an NDJSON export from the board's Import view. `?dryRun=true` answers the
 // verdicts the file gives (the evaluator's code) and stores nothing; without it the file is stored.
 // Either way a file with a bad line is refused whole, each bad line named.
-import type { HttpRequest, HttpResponseInit } from "@azure/functions";
+import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { checkLines, dryRun, storeImport } from "../application/import-file.ts";
 import { problemOf } from "../application/problem.ts";
 import { services } from "../application/services.ts";
+import { correlatedIngestion } from "../application/telemetry.ts";
 import { canonicalInstant } from "../domain/fold.ts";
 import { boundedBody } from "./body.ts";
 import { json, readerPartner } from "./http.ts";
-import { defineHttp } from "./registry.ts";
+import { correlationOf, defineHttp } from "./registry.ts";
 
 const MAX_IMPORT_BYTES = 8 * 1024 * 1024;
 
-export async function postImport(request: HttpRequest): Promise<HttpResponseInit> {
+export async function postImport(
+  request: HttpRequest,
+  context?: InvocationContext,
+): Promise<HttpResponseInit> {
   const caller = await readerPartner(request);
   if ("response" in caller) return caller.response;
   const dry = request.query.get("dryRun");
@@ -41,7 +45,11 @@ export async function postImport(request: HttpRequest): Promise<HttpResponseInit
   }
   return json(201, {
     events: checked.events.length,
-    ...(await storeImport(ingestion, checked.events, caller.partnerId)),
+    ...(await storeImport(
+      correlatedIngestion(ingestion, correlationOf(context)),
+      checked.events,
+      caller.partnerId,
+    )),
   });
 }
 

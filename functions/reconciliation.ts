@@ -2,14 +2,15 @@
 // pair and month, with the reason for each gap (issue 17). POST /api/reconciliation/imports: a Partner
 // Center export (CSV body), streamed into the store row by row. Both scoped to the API key's partner.
 import { Readable } from "node:stream";
-import type { HttpRequest, HttpResponseInit } from "@azure/functions";
+import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { problemOf } from "../application/problem.ts";
 import { importExport } from "../application/reconciliation/import.ts";
 import { isMonth, reconciliationOf, tpidsOf } from "../application/reconciliation/report.ts";
 import { services } from "../application/services.ts";
+import { correlatedIngestion } from "../application/telemetry.ts";
 import { reconciliationCsv } from "../domain/reconciliation.ts";
 import { json, readerPartner } from "./http.ts";
-import { defineHttp } from "./registry.ts";
+import { correlationOf, defineHttp } from "./registry.ts";
 
 /** A partner's year of exports fits; a larger file goes through `npm run reconcile`. */
 const MAX_IMPORT_BYTES = 256 * 1024 * 1024;
@@ -46,7 +47,10 @@ export async function getReconciliation(request: HttpRequest): Promise<HttpRespo
   return json(200, report);
 }
 
-export async function postReconciliationImport(request: HttpRequest): Promise<HttpResponseInit> {
+export async function postReconciliationImport(
+  request: HttpRequest,
+  context?: InvocationContext,
+): Promise<HttpResponseInit> {
   const caller = await readerPartner(request);
   if ("response" in caller) return caller.response;
   const type = request.headers.get("content-type") ?? "";
@@ -70,7 +74,7 @@ export async function postReconciliationImport(request: HttpRequest): Promise<Ht
   });
   let result: Awaited<ReturnType<typeof importExport>>;
   try {
-    result = await importExport(ingestion, body, {
+    result = await importExport(correlatedIngestion(ingestion, correlationOf(context)), body, {
       partnerId: caller.partnerId,
       fileName,
       knownTpids: () => tpidsOf(projections, caller.partnerId),

@@ -1,17 +1,21 @@
 // POST /api/recorded-events: events a partner records by hand on the board, authenticated by the
 // partner's API key (not a webhook signature) and stored exactly like a CRM's.
-import type { HttpRequest, HttpResponseInit } from "@azure/functions";
+import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { StreamBusy } from "../application/event-recorder.ts";
 import { principalOf, recordByHand } from "../application/hand-recorded.ts";
 import { problemOf } from "../application/problem.ts";
 import { services } from "../application/services.ts";
+import { correlatedIngestion } from "../application/telemetry.ts";
 import { boundedBody, mediaTypeOf } from "./body.ts";
 import { json } from "./http.ts";
-import { defineHttp } from "./registry.ts";
+import { correlationOf, defineHttp } from "./registry.ts";
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
-export async function postRecordedEvents(request: HttpRequest): Promise<HttpResponseInit> {
+export async function postRecordedEvents(
+  request: HttpRequest,
+  context?: InvocationContext,
+): Promise<HttpResponseInit> {
   const { access, ingestion } = await services();
   const holder = access.holderOfKey(request.headers.get("x-api-key"));
   if (!holder) {
@@ -41,7 +45,8 @@ export async function postRecordedEvents(request: HttpRequest): Promise<HttpResp
     ? { kind: "entra" as const, name: person }
     : { kind: "key" as const, name: holder.label };
   try {
-    const outcome = await recordByHand(ingestion, parsed, holder.partnerId, who);
+    const correlated = correlatedIngestion(ingestion, correlationOf(context));
+    const outcome = await recordByHand(correlated, parsed, holder.partnerId, who);
     if (outcome.kind === "invalid") return problemOf("invalid-event", { errors: outcome.errors });
     if (outcome.kind === "forbidden") return problemOf("forbidden-partner", { errors: outcome.errors });
     const { kind: _kind, ...result } = outcome;

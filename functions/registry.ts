@@ -12,8 +12,8 @@ import type { HttpRequest, HttpResponseInit, InvocationContext, RetryOptions, Ti
 // Default import: the package is a webpack CJS bundle whose classes Node's ESM loader cannot see as named exports.
 import azureFunctions from "@azure/functions";
 import { problemOf } from "../application/problem.ts";
-import { annotate, changeFeedCorrelation, withCorrelation } from "../application/telemetry.ts";
-import { registerSecretsFromEnv, structuredContext } from "../infra/telemetry/log.ts";
+import { annotate, type Correlation, changeFeedCorrelation } from "../application/telemetry.ts";
+import { correlationOf, registerSecretsFromEnv, structuredContext } from "../infra/telemetry/log.ts";
 import { inInvocationSpan, startTelemetry } from "../infra/telemetry/otel.ts";
 
 const { app } = azureFunctions;
@@ -102,38 +102,42 @@ function pathOf(request: HttpRequest): string {
   }
 }
 
+/** The invocation's correlation (what its log lines carry), for a handler to annotate; see application/telemetry.ts. */
+export { correlationOf };
+
 /** The handler as registered: structured logs, a span, and any throw turned into a logged 500 problem. */
 export function guardHttp(name: string, handler: HttpFunction): HttpFunction {
   return (request, hostContext) => {
-    const context = structuredContext(hostContext);
+    const context = structuredContext(hostContext, {
+      invocationId: hostContext.invocationId,
+      functionName: name,
+    });
     const path = pathOf(request);
-    return withCorrelation({ invocationId: hostContext.invocationId, functionName: name }, () =>
-      inInvocationSpan(
-        `${request.method} ${name}`,
-        "http",
-        { "http.request.method": request.method, "url.path": path },
-        async () => {
-          const started = performance.now();
-          let response: HttpResponseInit;
-          try {
-            response = (await handler(request, context)) ?? {};
-          } catch (error) {
-            context.error(`${request.method} ${path} failed:`, error);
-            response = problemOf("internal", {
-              detail: "The function failed; the log has the details under this invocationId.",
-              invocationId: hostContext.invocationId,
-            });
-          }
-          // One line per request, carrying what the handler learnt (event ids, pairs) on the way.
-          const status = response.status ?? 200;
-          context.log(`${request.method} ${path} -> ${status}`, {
-            status,
-            ms: Math.round(performance.now() - started),
+    return inInvocationSpan(
+      `${request.method} ${name}`,
+      "http",
+      { "http.request.method": request.method, "url.path": path },
+      async () => {
+        const started = performance.now();
+        let response: HttpResponseInit;
+        try {
+          response = (await handler(request, context)) ?? {};
+        } catch (error) {
+          context.error(`${request.method} ${path} failed:`, error);
+          response = problemOf("internal", {
+            detail: "The function failed; the log has the details under this invocationId.",
+            invocationId: hostContext.invocationId,
           });
-          return response;
-        },
-        (response) => (response as { status?: number }).status ?? 200,
-      ),
+        }
+        // One line per request, carrying what the handler learnt (event ids, pairs) on the way.
+        const status = response.status ?? 200;
+        context.log(`${request.method} ${path} -> ${status}`, {
+          status,
+          ms: Math.round(performance.now() - started),
+        });
+        return response;
+      },
+      (response) => (response as { status?: number }).status ?? 200,
     );
   };
 }
@@ -146,23 +150,25 @@ function guardRetried<A extends unknown[]>(
   name: string,
   trigger: "timer" | "cosmosChangeFeed",
   handler: (...args: [...A, InvocationContext]) => Promise<void>,
-  describe: (...args: A) => { attributes: Record<string, number>; onFailure: string },
+  describe: (
+    correlation: Correlation,
+    ...args: A
+  ) => { attributes: Record<string, number>; onFailure: string },
 ) {
   return (...args: [...A, InvocationContext]) => {
     const hostContext = args.at(-1) as InvocationContext;
     const input = args.slice(0, -1) as A;
-    const context = structuredContext(hostContext);
-    return withCorrelation({ invocationId: hostContext.invocationId, functionName: name }, () => {
-      // Inside the correlation: what describe annotates (a batch's event and pair) reaches every line.
-      const { attributes, onFailure } = describe(...input);
-      return inInvocationSpan(name, trigger, attributes, async () => {
-        try {
-          await handler(...input, context);
-        } catch (error) {
-          context.error(onFailure, error);
-          throw error;
-        }
-      });
+    const correlation: Correlation = { invocationId: hostContext.invocationId, functionName: name };
+    const context = structuredContext(hostContext, correlation);
+    // What describe annotates (a batch's event and pair) reaches every line of the invocation.
+    const { attributes, onFailure } = describe(correlation, ...input);
+    return inInvocationSpan(name, trigger, attributes, async () => {
+      try {
+        await handler(...input, context);
+      } catch (error) {
+        context.error(onFailure, error);
+        throw error;
+      }
     });
   };
 }
@@ -174,8 +180,8 @@ export const guardTimer = (name: string, handler: TimerFunction): TimerFunction 
   }));
 
 export const guardChangeFeed = (name: string, handler: ChangeFeedFunction): ChangeFeedFunction =>
-  guardRetried<[unknown[]]>(name, "cosmosChangeFeed", handler, (documents) => {
-    annotate(changeFeedCorrelation(documents));
+  guardRetried<[unknown[]]>(name, "cosmosChangeFeed", handler, (correlation, documents) => {
+    annotate(correlation, changeFeedCorrelation(documents));
     return {
       attributes: { "messaging.batch.message_count": documents.length },
       onFailure: `batch of ${documents.length} document(s) failed; it will be delivered again:`,

@@ -1,6 +1,6 @@
 // CRM sources: POST /api/sources/{source}/deliveries takes a delivery in the source's own format
 // (CONNECTORS.md); GET /api/sources lists the caller's sources with their delivery counts and refusals.
-import type { HttpRequest, HttpResponseInit } from "@azure/functions";
+import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { StreamBusy } from "../application/event-recorder.ts";
 import { problemOf } from "../application/problem.ts";
 import { services } from "../application/services.ts";
@@ -8,7 +8,7 @@ import { sourcesFromJson } from "../application/sources/config.ts";
 import { soapAck } from "../application/sources/salesforce.ts";
 import { boundedBody } from "./body.ts";
 import { json, readerPartner } from "./http.ts";
-import { defineHttp } from "./registry.ts";
+import { correlationOf, defineHttp } from "./registry.ts";
 
 export const MAX_DELIVERY_BYTES = 1024 * 1024;
 
@@ -16,19 +16,21 @@ export const MAX_DELIVERY_BYTES = 1024 * 1024;
 // named (the message never quotes a value), instead of failing each request later.
 if (process.env.TRACKER_SOURCES) sourcesFromJson(process.env.TRACKER_SOURCES);
 
-export async function postDelivery(request: HttpRequest): Promise<HttpResponseInit> {
+export async function postDelivery(
+  request: HttpRequest,
+  context?: InvocationContext,
+): Promise<HttpResponseInit> {
   const name = request.params.source ?? "";
   const received = await boundedBody(request, MAX_DELIVERY_BYTES);
   if ("response" in received) return received.response;
   const body = received.bytes;
   const { sources } = await services();
   try {
-    const outcome = await sources.receive(name, {
-      method: request.method,
-      url: request.url,
-      headers: request.headers,
-      body,
-    });
+    const outcome = await sources.receive(
+      name,
+      { method: request.method, url: request.url, headers: request.headers, body },
+      correlationOf(context),
+    );
     switch (outcome.kind) {
       case "unknown-source":
         return problemOf("not-found", { detail: `Source ${name} is not configured.` });

@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { inspectJson } from "../../domain/event-limits.ts";
 import { type FieldError, validateEvent } from "../../domain/events.ts";
 import { type Ingestion, MAX_BATCH } from "../ingestion.ts";
-import { counters } from "../telemetry.ts";
+import { type Correlation, correlatedIngestion, counters } from "../telemetry.ts";
 import { type AuthResult, authenticate, checkOrganization, type DeliveryRequest } from "./auth.ts";
 import { parseSources, type SourceConfig, type SourceFormat, type SourceInput } from "./config.ts";
 import { CRM_FORMATS, type CrmFormat } from "./formats.ts";
@@ -57,14 +57,16 @@ export class SourceDeliveries {
     this.activity = new SourceActivity(clock());
   }
 
-  async receive(name: string, request: DeliveryRequest): Promise<DeliveryOutcome> {
+  /** `correlation`: the invocation's, whose log lines then name the delivery's events and pairs. */
+  async receive(name: string, request: DeliveryRequest, correlation?: Correlation): Promise<DeliveryOutcome> {
     const source = this.sources.get(name);
     if (!source) return { kind: "unknown-source" };
     const now = this.clock();
     const auth = authenticate(source, request, now);
     if (!auth.ok) return this.unauthorized(source, now, auth);
 
-    if (source.format === "cloudevents") return this.cloudEvents(source, request, now);
+    const ingestion = correlatedIngestion(this.ingestion, correlation);
+    if (source.format === "cloudevents") return this.cloudEvents(source, request, now, ingestion);
     const delivery = read(source.format, request.body);
     if (!delivery.ok) return { kind: "unreadable", errors: delivery.errors };
     const organization = checkOrganization(source, delivery.organizationId);
@@ -98,7 +100,7 @@ export class SourceDeliveries {
     let duplicates = 0;
     const pairs: unknown[] = [];
     for (let from = 0; from < events.length; from += MAX_BATCH) {
-      const outcome = await this.ingestion.ingest(events.slice(from, from + MAX_BATCH), source.partnerId);
+      const outcome = await ingestion.ingest(events.slice(from, from + MAX_BATCH), source.partnerId);
       // Every event was validated above; a refusal here would be a bug, not bad input.
       if (outcome.kind !== "accepted") throw new Error(`mapped events refused by ingestion: ${outcome.kind}`);
       accepted += outcome.accepted;
@@ -128,6 +130,7 @@ export class SourceDeliveries {
     source: SourceConfig,
     request: DeliveryRequest,
     now: Date,
+    ingestion: Ingestion,
   ): Promise<DeliveryOutcome> {
     let parsed: unknown;
     try {
@@ -138,7 +141,7 @@ export class SourceDeliveries {
         errors: [{ path: "$", message: `not UTF-8 JSON: ${(error as Error).message}` }],
       };
     }
-    const outcome = await this.ingestion.ingest(parsed, source.partnerId);
+    const outcome = await ingestion.ingest(parsed, source.partnerId);
     if (outcome.kind === "invalid") {
       this.activity.count(source.name, now, { refused: Array.isArray(parsed) ? parsed.length : 1 });
       return { kind: "refused", errors: outcome.errors };

@@ -9,8 +9,9 @@ import {
   PluginOn,
 } from "@azure/cosmos";
 import type { TokenCredential } from "@azure/identity";
-import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { azureCredential } from "../identity.ts";
+import { exportingTracer } from "../telemetry/tracer.ts";
 
 /**
  * Where Cosmos DB is and how to prove who we are: the emulator's well-known key locally, a token
@@ -79,35 +80,35 @@ export function connectCosmos(settings: CosmosSettings): CosmosConnection {
 /** Clients signing with Entra tokens: they may not create databases or containers. */
 const identityClients = new WeakSet<CosmosClient>();
 
-/** A dependency span per Cosmos request (a no-op unless telemetry export is on). */
+/** A dependency span per Cosmos request when telemetry export is on; off, the request goes straight on. */
 const dependencySpans: PluginConfig = {
   on: PluginOn.request,
   plugin: (context, _diagnostics, next) => {
+    const tracer = exportingTracer();
+    if (!tracer) return next(context);
     const operation = `${context.operationType ?? "?"} ${context.resourceType || "account"}`;
-    return trace
-      .getTracer("engagement-lifecycle-tracker")
-      .startActiveSpan(
-        `cosmos ${operation}`,
-        { kind: SpanKind.CLIENT, attributes: { "db.system": "cosmosdb", "db.operation.name": operation } },
-        async (span) => {
-          try {
-            const response = await next(context);
-            if (response.code !== undefined) span.setAttribute("db.response.status_code", response.code);
-            // What the request cost: the figure to watch on a serverless bill.
-            const charge = Number(response.headers?.["x-ms-request-charge"]);
-            if (Number.isFinite(charge)) span.setAttribute("db.cosmosdb.request_charge", charge);
-            return response;
-          } catch (error) {
-            const code = (error as { code?: unknown }).code;
-            if (typeof code === "number") span.setAttribute("db.response.status_code", code);
-            // 404, 409 and 412 are answers the store expects (absent, raced, stale etag), not failures.
-            if (code !== 404 && code !== 409 && code !== 412) span.setStatus({ code: SpanStatusCode.ERROR });
-            throw error;
-          } finally {
-            span.end();
-          }
-        },
-      );
+    return tracer.startActiveSpan(
+      `cosmos ${operation}`,
+      { kind: SpanKind.CLIENT, attributes: { "db.system": "cosmosdb", "db.operation.name": operation } },
+      async (span) => {
+        try {
+          const response = await next(context);
+          if (response.code !== undefined) span.setAttribute("db.response.status_code", response.code);
+          // What the request cost: the figure to watch on a serverless bill.
+          const charge = Number(response.headers?.["x-ms-request-charge"]);
+          if (Number.isFinite(charge)) span.setAttribute("db.cosmosdb.request_charge", charge);
+          return response;
+        } catch (error) {
+          const code = (error as { code?: unknown }).code;
+          if (typeof code === "number") span.setAttribute("db.response.status_code", code);
+          // 404, 409 and 412 are answers the store expects (absent, raced, stale etag), not failures.
+          if (code !== 404 && code !== 409 && code !== 412) span.setStatus({ code: SpanStatusCode.ERROR });
+          throw error;
+        } finally {
+          span.end();
+        }
+      },
+    );
   },
 };
 

@@ -2,7 +2,7 @@
 // function, event ids, pairs) and never a secret. Lines go through the invocation's own context so Azure
 // files them under the invocation (App Insights traces); listeners let tests read what was written.
 import type { InvocationContext } from "@azure/functions";
-import { type Correlation, correlation, knownSecrets, registerSecrets } from "../../application/telemetry.ts";
+import { type Correlation, knownSecrets, registerSecrets } from "../../application/telemetry.ts";
 
 export { registerSecrets };
 
@@ -81,8 +81,11 @@ function describeError(error: Error): LogLine["error"] {
   return { name: error.name, message: error.message, ...(stack ? { stack } : {}) };
 }
 
-/** One line from a log call's arguments: strings form the message, an Error its `error`, objects merge. */
-export function formatLine(level: LogLevel, args: readonly unknown[], extra?: Partial<Correlation>): LogLine {
+/**
+ * One line from a log call's arguments (strings form the message, an Error its `error`, objects merge),
+ * as written: JSON, with every secret redacted from the serialized text.
+ */
+function render(level: LogLevel, args: readonly unknown[], correlation?: Partial<Correlation>): string {
   const parts: string[] = [];
   const fields: Record<string, unknown> = {};
   let error: LogLine["error"];
@@ -97,14 +100,22 @@ export function formatLine(level: LogLevel, args: readonly unknown[], extra?: Pa
   const line: LogLine = {
     time: new Date().toISOString(),
     level,
-    ...correlation(),
-    ...extra,
+    ...correlation,
     msg: parts.join(" "),
     ...fields,
     ...(error ? { error } : {}),
   };
-  // Redact the serialized line, so a secret hidden anywhere (a field, a stack) is caught too.
-  return JSON.parse(redact(JSON.stringify(line))) as LogLine;
+  // Redact the serialized line, so a secret hidden anywhere (a field, a stack) is caught too. Serialized
+  // once: the text is what is written; listeners (tests, tooling) get it parsed back.
+  return redact(JSON.stringify(line));
+}
+
+/** Writes a rendered line through `write` and hands it, parsed, to the listeners (when there are any). */
+function emit(text: string, write: (text: string) => void): void {
+  write(text);
+  if (listeners.size === 0) return;
+  const line = JSON.parse(text) as LogLine;
+  for (const listener of listeners) listener(line);
 }
 
 type ContextLogMethod = "log" | "trace" | "debug" | "info" | "warn" | "error";
@@ -118,30 +129,29 @@ const LEVELS: Record<ContextLogMethod, LogLevel> = {
 };
 
 /**
- * The context a handler is given: the host's own, whose logging methods write structured lines. The
- * host's context stays the prototype, so everything else (invocationId, triggerMetadata…) is unchanged.
+ * The context a handler is given: the host's own, whose logging methods write structured lines carrying
+ * the invocation's `correlation` (as it is when each line is written). The host's context stays the
+ * prototype, so everything else (invocationId, triggerMetadata…) is unchanged.
  */
-export function structuredContext(context: InvocationContext): InvocationContext {
+export function structuredContext(context: InvocationContext, correlation: Correlation): InvocationContext {
   const wrapped = Object.create(context) as InvocationContext;
   for (const method of Object.keys(LEVELS) as ContextLogMethod[]) {
     const original = context[method].bind(context);
-    wrapped[method] = (...args: unknown[]) => {
-      const line = formatLine(LEVELS[method], args, {
-        invocationId: context.invocationId,
-        functionName: context.functionName,
-      });
-      original(JSON.stringify(line));
-      for (const listener of listeners) listener(line);
-    };
+    wrapped[method] = (...args: unknown[]) => emit(render(LEVELS[method], args, correlation), original);
   }
+  correlations.set(wrapped, correlation);
   return wrapped;
+}
+
+const correlations = new WeakMap<InvocationContext, Correlation>();
+
+/** The correlation of a context structuredContext made (undefined for any other context). */
+export function correlationOf(context: InvocationContext | undefined): Correlation | undefined {
+  return context ? correlations.get(context) : undefined;
 }
 
 /** A line outside any handler's context (start-up, telemetry itself): to stderr/stdout as JSON. */
 export function logLine(level: LogLevel, ...args: unknown[]): void {
-  const line = formatLine(level, args);
-  const text = JSON.stringify(line);
-  if (level === "error" || level === "critical" || level === "warning") console.error(text);
-  else console.log(text);
-  for (const listener of listeners) listener(line);
+  const toStderr = level === "error" || level === "critical" || level === "warning";
+  emit(render(level, args), toStderr ? console.error : console.log);
 }

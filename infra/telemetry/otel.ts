@@ -6,14 +6,15 @@ import {
   AzureMonitorMetricExporter,
   AzureMonitorTraceExporter,
 } from "@azure/monitor-opentelemetry-exporter";
-import { type Attributes, metrics, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { type Attributes, metrics, SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { MeterProvider, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
 import { BatchSpanProcessor, NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { type CounterName, counters } from "../../application/telemetry.ts";
 import { azureCredential } from "../identity.ts";
 import { logLine } from "./log.ts";
+import { exportingTracer, TRACER_NAME } from "./tracer.ts";
 
-export const TRACER_NAME = "engagement-lifecycle-tracker";
+export { TRACER_NAME };
 
 export interface TelemetryHandle {
   flush(): Promise<void>;
@@ -92,9 +93,11 @@ export function inInvocationSpan<T>(
   work: () => Promise<T>,
   statusOf?: (result: T) => number | undefined,
 ): Promise<T> {
+  const tracer = exportingTracer();
+  if (!tracer) return work(); // export off: no span to record
   const spanKind =
     kind === "http" ? SpanKind.SERVER : kind === "timer" ? SpanKind.INTERNAL : SpanKind.CONSUMER;
-  return trace.getTracer(TRACER_NAME).startActiveSpan(name, { kind: spanKind, attributes }, async (span) => {
+  return tracer.startActiveSpan(name, { kind: spanKind, attributes }, async (span) => {
     try {
       const result = await work();
       const status = statusOf?.(result);
