@@ -1,4 +1,4 @@
-import type { Container, ItemDefinition, PartitionKey, SqlParameter } from "@azure/cosmos";
+import type { Container, ItemDefinition, PartitionKey } from "@azure/cosmos";
 import {
   type DocumentCollection as DocumentCollectionPort,
   DocumentConflict,

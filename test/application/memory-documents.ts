@@ -63,7 +63,9 @@ export class InMemoryDocuments<T extends Doc> implements DocumentCollection<T> {
     return documentsOf<R>(await this.queryVersioned(...args));
   }
 
-  async queryVersioned(...[partitionKey, sql, parameters = [], page = {}]: QueryArgs): Promise<Page<Versioned<T>>> {
+  async queryVersioned(
+    ...[partitionKey, sql, parameters = [], page = {}]: QueryArgs
+  ): Promise<Page<Versioned<T>>> {
     const m = QUERY.exec(sql.trim());
     if (!m) throw new Error(`query outside the in-memory subset: ${sql}`);
     const [, top, fields, where, orderBy, direction] = m;
