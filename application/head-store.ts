@@ -1,6 +1,7 @@
 import type { EngagementEvent } from "../domain/events.ts";
 import type { TimedEvent } from "../domain/facts.ts";
 import { pairTimeline } from "../domain/fold.ts";
+import { tenantStreamId } from "../domain/streams.ts";
 import { type DocumentCollection, DocumentConflict } from "./ports/document-collection.ts";
 import type { EventStore } from "./ports/event-store.ts";
 import {
@@ -85,7 +86,7 @@ export class HeadStore {
 
   /** The pair's tenant head: cached when `cachedOk` and known to this instance, else one point read. */
   private async tenantHead(pair: PairDocument, cachedOk = false): Promise<TenantDocument | undefined> {
-    const tenantStream = pair.streamId.split("|").slice(0, 2).join("|");
+    const tenantStream = tenantStreamId(pair.partnerId, pair.tenantId);
     const cached = cachedOk ? this.#cache.get(tenantStream) : undefined;
     if (cached?.doc.docType === "tenant") return cached.doc;
     const found = await this.docs.read(pair.partnerId, tenantDocumentId(pair.tenantId));

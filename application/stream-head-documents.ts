@@ -1,6 +1,7 @@
 import type { EngagementEvent } from "../domain/events.ts";
 import { canonicalInstant, EMPTY_FOLD, type FoldState, pairKeyOf, verdictAt } from "../domain/fold.ts";
 import type { PairState } from "../domain/pair-state.ts";
+import { streamAddressOf } from "../domain/streams.ts";
 import { type FoldedKeys, NO_FOLDED_KEYS } from "./folded-keys.ts";
 import {
   type CompactScoringFacts,
@@ -100,17 +101,19 @@ export const pairDocumentId = (tenantId: string, workload: string) =>
 export const tenantDocumentId = (tenantId: string) => `tenant|${tenantId.toLowerCase()}`;
 export const PARTNER_DOCUMENT_ID = "partner";
 
-/** Which projection document heads a stream. */
+/** Which projection document heads a stream (its id and partition; the stream id read by domain/streams.ts). */
 export function headOf(streamId: string): {
   partnerId: string;
   id: string;
   docType: ProjectionDocument["docType"];
+  tenantId?: string;
+  workload?: string;
 } {
-  const parts = streamId.split("|");
-  if (parts.length === 3)
-    return { partnerId: parts[0]!, id: pairDocumentId(parts[1]!, parts[2]!), docType: "pair" };
-  if (parts.length === 2) return { partnerId: parts[0]!, id: tenantDocumentId(parts[1]!), docType: "tenant" };
-  return { partnerId: parts[0]!, id: PARTNER_DOCUMENT_ID, docType: "partner" };
+  const address = streamAddressOf(streamId);
+  const { partnerId, kind, tenantId, workload } = address;
+  if (kind === "pair") return { ...address, id: pairDocumentId(tenantId!, workload!), docType: "pair" };
+  if (kind === "tenant") return { ...address, id: tenantDocumentId(tenantId!), docType: "tenant" };
+  return { partnerId, id: PARTNER_DOCUMENT_ID, docType: "partner" };
 }
 
 export const EMPTY_SNAPSHOT: Snapshot = { cut: null, fold: EMPTY_FOLD };
@@ -128,7 +131,7 @@ export function emptyHead(streamId: string, now: Date): ProjectionDocument {
     projectedAt: now.toISOString(),
   };
   if (head.docType === "partner") return { ...base, docType: "partner" };
-  const tenantId = streamId.split("|")[1]!;
+  const tenantId = head.tenantId!;
   if (head.docType === "tenant") return { ...base, docType: "tenant", tenantId };
   const key = pairKeyOf(streamId);
   const pair: PairDocument = {
