@@ -1,8 +1,9 @@
-import { CLAIM_STATUSES } from "../../domain/value-sets.ts";
+import { CLAIM_STATUSES, ELIGIBILITIES, STAGE_VALUES } from "../../domain/value-sets.ts";
 
 // Words the board shows for the contract's codes. The verdict's own `message` fields come from the
 // service (they explain themselves); these only name codes and say what to provide.
-export const STAGES = ["managed-services", "adoption", "deployment", "presales", "none"] as const;
+/** Stages furthest first, as the board lists them. */
+export const STAGES = [...STAGE_VALUES].reverse();
 export const STAGE_LABEL: Record<string, string> = {
   "managed-services": "Managed services",
   adoption: "Adoption",
@@ -10,7 +11,7 @@ export const STAGE_LABEL: Record<string, string> = {
   presales: "Presales",
   none: "No engagement yet",
 };
-export const ELIGIBILITY = ["usage-incentive", "usage-recognition", "not-claimable", "excluded"];
+export const ELIGIBILITY: string[] = [...ELIGIBILITIES];
 export const STATUSES: string[] = [...CLAIM_STATUSES];
 
 export const label = (code: string) => code.replace(/-/g, " ");

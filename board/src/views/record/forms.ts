@@ -1,6 +1,6 @@
 // The forms of "Record by hand": one per event type a partner records without a CRM
 // (contract/EVENTS.md), each field named as in the event's `data` ("signer.name" is `data.signer.name`).
-import { DEPLOYMENT_ACTIVITIES } from "../../../../domain/value-sets.ts";
+import { CLAIM_TYPES, DEPLOYMENT_ACTIVITIES, SEGMENTS } from "../../../../domain/value-sets.ts";
 
 type Plain = "text" | "date" | "number" | "textarea" | "email";
 export type FormField =
@@ -52,13 +52,7 @@ export const FORMS: Record<string, EventForm> = {
     "Tenant profile",
     [
       text("customerName", "Customer name"),
-      oneOf("segment", "Segment", [
-        "commercial",
-        "education",
-        "government-gcc",
-        "government-gcc-high",
-        "government-dod",
-      ]),
+      oneOf("segment", "Segment", SEGMENTS),
       yesNo("publicSector", "Public sector"),
       text("country", "Country (ISO code, e.g. US)"),
       number("paidSeats", "Paid seats", OPTIONAL),
@@ -110,7 +104,7 @@ export const FORMS: Record<string, EventForm> = {
   "disclosure.recorded": form("Public-sector disclosure", [date("disclosedOn", "Disclosed on")]),
   "claim.submitted": form("Claim submitted", [
     CLAIM_ID,
-    oneOf("claimType", "Claim type", ["usage-incentive", "usage-recognition"]),
+    oneOf("claimType", "Claim type", CLAIM_TYPES),
     date("submittedOn", "Submitted on"),
   ]),
   "claim.info-requested": form("Reviewer asked for information", [
