@@ -1,5 +1,6 @@
 // The board's Import: an NDJSON export (one CloudEvent a line) checked whole, dry-run through the same
 // code as `npm run evaluate`, then stored through ingestion. One bad line stores nothing.
+import { inspectJson } from "../domain/event-limits.ts";
 import { type EngagementEvent, streamKindOf, validateEvent } from "../domain/events.ts";
 import type { PairState } from "../domain/pair-state.ts";
 import { evaluateLines } from "./evaluate-file.ts";
@@ -25,6 +26,12 @@ export function checkLines(text: string, partnerId: string): ImportCheck {
       json = JSON.parse(raw);
     } catch (error) {
       errors.push({ line, path: "$", message: `not JSON (${(error as Error).message})` });
+      return;
+    }
+    // What JSON.parse lost (duplicate keys, inexact numbers, __proto__) and the per-event limits, as POST /events.
+    const beyond = inspectJson(raw);
+    if (beyond.length > 0) {
+      for (const e of beyond) errors.push({ line, ...e });
       return;
     }
     const v = validateEvent(json);

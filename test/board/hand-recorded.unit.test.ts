@@ -67,6 +67,18 @@ describe("an import is checked whole", () => {
     expect(checked.errors.find((e) => e.line === 5)?.path).toBe("$.partnerid");
   });
 
+  it("refuses what JSON.parse would lose on a line, as POST /events does, naming line and path", () => {
+    const duplicateKey = line().replace('"id":"e-1"', '"id":"e-1","id":"e-9"');
+    const inexact = line({ data: { completedOn: "2025-05-02", seats: 9007199254740993 } });
+    const checked = checkLines(`${line()}\n${duplicateKey}\n${inexact}\n`, "4811223");
+    expect(checked.ok).toBe(false);
+    if (checked.ok) return;
+    expect(checked.errors.map((e) => [e.line, e.path])).toEqual([
+      [2, "$.id"],
+      [3, "$.data.seats"],
+    ]);
+  });
+
   it("accepts a good file and refuses an empty one", () => {
     const ok = checkLines(`${line()}\n${line({ id: "e-2" })}\n`, "4811223");
     expect(ok.ok && ok.events.length).toBe(2);
