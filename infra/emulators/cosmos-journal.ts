@@ -293,18 +293,23 @@ function countLive(account: AccountLike): { items: number; documents: number } {
   return { items, documents };
 }
 
+/** The file opened, or undefined when there is none yet (a first start). */
+function openIfPresent(path: string, flags: "r" | "r+"): number | undefined {
+  try {
+    return openSync(path, flags);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
 /**
  * A write cut short by kill -9 leaves a last line without its newline; the next append would run into it
  * and spoil a good line. Cut the file back to its last complete line.
  */
 function dropTornTail(path: string): void {
-  let fd: number;
-  try {
-    fd = openSync(path, "r+");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
-    throw error;
-  }
+  const fd = openIfPresent(path, "r+");
+  if (fd === undefined) return;
   try {
     const size = fstatSync(fd).size;
     const chunk = Buffer.alloc(64 * 1024);
@@ -330,13 +335,8 @@ function dropTornTail(path: string): void {
 
 /** Lines of a file, read in chunks so a journal larger than the biggest string still loads. */
 function* readLines(path: string): Generator<string> {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
-    throw error;
-  }
+  const fd = openIfPresent(path, "r");
+  if (fd === undefined) return;
   try {
     const chunk = Buffer.alloc(8 << 20);
     // A chunk may end inside a multi-byte character; the decoder holds it back for the next chunk.
