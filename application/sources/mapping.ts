@@ -2,6 +2,7 @@
 // into one CloudEvent. Small on purpose: field paths, constants, value maps, conversions, an id template.
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import { inspectJson } from "../../domain/event-limits.ts";
 import type { FieldError } from "../../domain/events.ts";
 import { parsePath, read } from "./path.ts";
 
@@ -254,13 +255,19 @@ function convert(value: unknown, as: Conversion, path: string): unknown {
       if (["false", "0", "no"].includes(text)) return false;
       throw new Refusal(path, `expected true or false, got ${describe(value)}`);
     }
-    case "json":
+    case "json": {
       if (typeof value !== "string") return value;
+      let parsed: unknown;
       try {
-        return JSON.parse(value);
+        parsed = JSON.parse(value);
       } catch {
         throw new Refusal(path, "expected JSON text");
       }
+      // What JSON.parse would lose (duplicate keys, inexact numbers, __proto__), as POST /events refuses it.
+      const lost = inspectJson(value)[0];
+      if (lost) throw new Refusal(`${path}${lost.path.slice(1)}`, lost.message);
+      return parsed;
+    }
     case "instant":
     case "date": {
       const ms = toEpochMs(value);

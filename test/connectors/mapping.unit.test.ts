@@ -93,4 +93,18 @@ describe("a mapping", () => {
       id: "r1:stage:1",
     });
   });
+
+  it("refuses JSON text in a CRM field that JSON.parse would read inexactly, naming the field", () => {
+    const json: Mapping = MappingSchema.parse({
+      rules: [{ ...mapping.rules[0]!, data: { path: "$.payload", as: "json" } }],
+    });
+    const ok = mapRecord(json, { ...record, payload: '{"usersInScope":1200}' }, envelope);
+    expect(ok.ok && ok.event.data).toEqual({ usersInScope: 1200 });
+    const twice = mapRecord(
+      json,
+      { ...record, payload: '{"usersInScope":1200,"usersInScope":12}' },
+      envelope,
+    );
+    expect(twice).toMatchObject({ ok: false, errors: [{ path: "$.payload.usersInScope" }] });
+  });
 });
