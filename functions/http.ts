@@ -1,5 +1,5 @@
 // Adapts HTTP requests to the application: the caller's partner, query errors, JSON answers (bodies: body.ts).
-import type { HttpRequest, HttpResponseInit } from "@azure/functions";
+import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import type { z } from "zod";
 import { problemOf } from "../application/problem.ts";
 import { services } from "../application/services.ts";
@@ -9,6 +9,20 @@ import { toFieldErrors } from "../domain/events.ts";
 export function queryErrors(error: z.ZodError) {
   return toFieldErrors(error).map((e) => ({ ...e, path: e.path.replace(/^\$/, "$.query") }));
 }
+
+/** A route for the partner the caller's API key reads for; without a valid key, the 401 problem. */
+export const forKeyHolder =
+  (
+    handler: (
+      request: HttpRequest,
+      partnerId: string,
+      context?: InvocationContext,
+    ) => Promise<HttpResponseInit>,
+  ) =>
+  async (request: HttpRequest, context?: InvocationContext): Promise<HttpResponseInit> => {
+    const caller = await readerPartner(request);
+    return "response" in caller ? caller.response : handler(request, caller.partnerId, context);
+  };
 
 /** The partner a reader's API key belongs to, or the 401 problem to answer. */
 export async function readerPartner(

@@ -2,22 +2,19 @@
 // pair and month, with the reason for each gap (issue 17). POST /api/reconciliation/imports: a Partner
 // Center export (CSV body), streamed into the store row by row. Both scoped to the API key's partner.
 import { Readable } from "node:stream";
-import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { problemOf } from "../application/problem.ts";
 import { importExport } from "../application/reconciliation/import.ts";
 import { isMonth, reconciliationOf, tpidsOf } from "../application/reconciliation/report.ts";
 import { services } from "../application/services.ts";
 import { correlatedIngestion } from "../application/telemetry.ts";
 import { reconciliationCsv } from "../domain/reconciliation.ts";
-import { json, readerPartner } from "./http.ts";
+import { forKeyHolder, json } from "./http.ts";
 import { correlationOf, defineHttp } from "./registry.ts";
 
 /** A partner's year of exports fits; a larger file goes through `npm run reconcile`. */
 const MAX_IMPORT_BYTES = 256 * 1024 * 1024;
 
-export async function getReconciliation(request: HttpRequest): Promise<HttpResponseInit> {
-  const caller = await readerPartner(request);
-  if ("response" in caller) return caller.response;
+export const getReconciliation = forKeyHolder(async (request, partnerId) => {
   const { projections, clock } = await services();
   const now = clock().toISOString();
   const from = request.query.get("from") ?? `${Number(now.slice(0, 4)) - 1}${now.slice(4, 7)}`;
@@ -34,7 +31,7 @@ export async function getReconciliation(request: HttpRequest): Promise<HttpRespo
       : [{ path: "$.query.format", message: "expected json or csv" }]),
   ];
   if (errors.length > 0) return problemOf("invalid-request", { errors });
-  const report = await reconciliationOf(projections, { partnerId: caller.partnerId, from, to, asOf: now });
+  const report = await reconciliationOf(projections, { partnerId: partnerId, from, to, asOf: now });
   if (format === "csv")
     return {
       status: 200,
@@ -45,14 +42,9 @@ export async function getReconciliation(request: HttpRequest): Promise<HttpRespo
       body: reconciliationCsv(report.lines),
     };
   return json(200, report);
-}
+});
 
-export async function postReconciliationImport(
-  request: HttpRequest,
-  context?: InvocationContext,
-): Promise<HttpResponseInit> {
-  const caller = await readerPartner(request);
-  if ("response" in caller) return caller.response;
+export const postReconciliationImport = forKeyHolder(async (request, partnerId, context) => {
   const type = request.headers.get("content-type") ?? "";
   if (!/^text\/(csv|plain)\b/i.test(type))
     return problemOf("unsupported-media-type", { detail: "Send the export as text/csv." });
@@ -75,9 +67,9 @@ export async function postReconciliationImport(
   let result: Awaited<ReturnType<typeof importExport>>;
   try {
     result = await importExport(correlatedIngestion(ingestion, correlationOf(context)), body, {
-      partnerId: caller.partnerId,
+      partnerId: partnerId,
       fileName,
-      knownTpids: () => tpidsOf(projections, caller.partnerId),
+      knownTpids: () => tpidsOf(projections, partnerId),
     });
   } catch (error) {
     // What was stored before the cut stays stored (idempotent): sending the file again completes it.
@@ -93,7 +85,7 @@ export async function postReconciliationImport(
       errors: result.problems.map((p) => ({ path: `$.lines[${p.line}]`, line: p.line, message: p.message })),
     });
   return json(200, result);
-}
+});
 
 defineHttp({ name: "reconciliation", route: "reconciliation", methods: ["GET"], handler: getReconciliation });
 defineHttp({
