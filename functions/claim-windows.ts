@@ -1,12 +1,12 @@
 // The claimWindows timer (NCRONTAB, daily at 06:00 UTC unless CLAIM_WINDOWS_SCHEDULE says otherwise)
 // and GET /api/alerts, the alerts it raised, newest first.
-import type { HttpRequest, HttpResponseInit, InvocationContext, Timer } from "@azure/functions";
+import type { InvocationContext, Timer } from "@azure/functions";
 import { AlertQuery, alertPage } from "../application/alert-queries.ts";
 import { PAGE_TOKEN_ERROR, PageTokenInvalid } from "../application/page-token.ts";
 import { problemOf } from "../application/problem.ts";
 import { services } from "../application/services.ts";
 import { counters } from "../application/telemetry.ts";
-import { json, queryErrors, readerPartner } from "./http.ts";
+import { forKeyHolder, json, queryErrors } from "./http.ts";
 import { defineHttp, defineTimer } from "./registry.ts";
 
 export const CLAIM_WINDOWS_SCHEDULE = process.env.CLAIM_WINDOWS_SCHEDULE ?? "0 0 6 * * *";
@@ -29,9 +29,7 @@ export async function claimWindowsTimer(_timer: Timer, context: InvocationContex
   );
 }
 
-export async function listAlerts(request: HttpRequest): Promise<HttpResponseInit> {
-  const caller = await readerPartner(request);
-  if ("response" in caller) return caller.response;
+export const listAlerts = forKeyHolder(async (request, partnerId) => {
   const query = AlertQuery.safeParse(Object.fromEntries(request.query.entries()));
   if (!query.success) {
     return problemOf("invalid-request", { errors: queryErrors(query.error) });
@@ -41,7 +39,7 @@ export async function listAlerts(request: HttpRequest): Promise<HttpResponseInit
   // The store's continuation travels sealed: opaque to the client, refused when altered or reused
   // for another partner or filter.
   const { limit, continuationToken, ...filters } = q;
-  const scope = JSON.stringify(["alerts", caller.partnerId, filters]);
+  const scope = JSON.stringify(["alerts", partnerId, filters]);
   let storeToken: string | undefined;
   if (continuationToken) {
     try {
@@ -54,13 +52,13 @@ export async function listAlerts(request: HttpRequest): Promise<HttpResponseInit
   }
   const { items, continuationToken: next } = await alertPage(
     alerts,
-    caller.partnerId,
+    partnerId,
     filters,
     limit ?? 100,
     storeToken,
   );
   return json(200, { items, ...(next ? { continuationToken: pageTokens.seal(scope, { c: next }) } : {}) });
-}
+});
 
 defineTimer({
   name: "claimWindows",

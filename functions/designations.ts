@@ -1,12 +1,9 @@
-// GET /api/designations/security: the Solutions Partner for Security score (RULES DES-*) at a date,
-// or a monthly series with `?from=&to=`, from the scoring read model (application/scoring.ts).
-import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import { problemOf } from "../application/problem.ts";
 import { MAX_SERIES_MONTHS, presentScore, presentSeries, seriesMonths } from "../application/scoring.ts";
 import { services } from "../application/services.ts";
 import { type CalendarDate, dateOf } from "../domain/dates.ts";
 import { parseWhen } from "../domain/instants.ts";
-import { json, readerPartner } from "./http.ts";
+import { forKeyHolder, json } from "./http.ts";
 import { defineHttp } from "./registry.ts";
 
 /** A calendar date or an RFC 3339 instant (its UTC date, CAL-3); undefined when it is neither. */
@@ -15,9 +12,7 @@ function dateParam(value: string): CalendarDate | undefined {
   return parseWhen(value)?.date;
 }
 
-export async function securityDesignation(request: HttpRequest): Promise<HttpResponseInit> {
-  const caller = await readerPartner(request);
-  if ("response" in caller) return caller.response;
+export const securityDesignation = forKeyHolder(async (request, partnerId) => {
   const errors: { path: string; message: string }[] = [];
   const read = (name: string) => {
     const raw = request.query.get(name);
@@ -51,9 +46,9 @@ export async function securityDesignation(request: HttpRequest): Promise<HttpRes
 
   const { scoring, clock } = await services();
   if (from !== undefined && to !== undefined) {
-    const points = await scoring.series(caller.partnerId, from, to);
+    const points = await scoring.series(partnerId, from, to);
     return json(200, {
-      partnerId: caller.partnerId,
+      partnerId: partnerId,
       designation: "security",
       from,
       to,
@@ -61,9 +56,9 @@ export async function securityDesignation(request: HttpRequest): Promise<HttpRes
     });
   }
   const date = asOf ?? dateOf(clock().getTime());
-  const score = await scoring.scoreAt(caller.partnerId, date);
-  return json(200, { partnerId: caller.partnerId, designation: "security", ...presentScore(score) });
-}
+  const score = await scoring.scoreAt(partnerId, date);
+  return json(200, { partnerId: partnerId, designation: "security", ...presentScore(score) });
+});
 
 defineHttp({
   name: "securityDesignation",

@@ -8,7 +8,7 @@ import { MAX_DOCUMENT_BYTES } from "../application/poe-evidence.ts";
 import { problemOf } from "../application/problem.ts";
 import { services } from "../application/services.ts";
 import { DocumentStorageFailed } from "../infra/blob/poe-documents.ts";
-import { json, notFound, readerPartner } from "./http.ts";
+import { forKeyHolder, json, notFound } from "./http.ts";
 import { defineHttp } from "./registry.ts";
 import { pairReadRequest, routeParams } from "./route-params.ts";
 import { isTransientStorageError, storageUnavailable } from "./storage-errors.ts";
@@ -19,9 +19,7 @@ async function evidence() {
   return s.evidence;
 }
 
-export async function uploadDocument(request: HttpRequest): Promise<HttpResponseInit> {
-  const caller = await readerPartner(request);
-  if ("response" in caller) return caller.response;
+export const uploadDocument = forKeyHolder(async (request, partnerId) => {
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > MAX_DOCUMENT_BYTES + 64 * 1024) {
     return problemOf("payload-too-large", { detail: "A document is at most 25 MiB." });
@@ -37,7 +35,7 @@ export async function uploadDocument(request: HttpRequest): Promise<HttpResponse
   const { tenantId, workload } = route.params;
   try {
     const outcome = await (await evidence()).upload(
-      caller.partnerId,
+      partnerId,
       tenantId,
       workload,
       request.body ?? Readable.from([]),
@@ -49,7 +47,7 @@ export async function uploadDocument(request: HttpRequest): Promise<HttpResponse
   } catch (error) {
     return refusal(error);
   }
-}
+});
 
 function refusal(error: unknown): HttpResponseInit {
   if (error instanceof TooLarge) return problemOf("payload-too-large", { detail: error.message });
@@ -81,18 +79,16 @@ function refusal(error: unknown): HttpResponseInit {
   throw error;
 }
 
-export async function downloadDocument(request: HttpRequest): Promise<HttpResponseInit> {
-  const caller = await readerPartner(request);
-  if ("response" in caller) return caller.response;
+export const downloadDocument = forKeyHolder(async (request, partnerId) => {
   const route = routeParams(request, ["tenantId", "workload", "documentId"]);
   if ("response" in route) return route.response;
   const { tenantId, workload, documentId } = route.params;
   const store = await evidence();
   if (request.query.get("as") === "link") {
-    const url = await store.readLink(caller.partnerId, tenantId, workload, documentId);
+    const url = await store.readLink(partnerId, tenantId, workload, documentId);
     return url ? json(200, { url, expiresInMinutes: 15 }) : notFound("This document");
   }
-  const opened = await store.open(caller.partnerId, tenantId, workload, documentId);
+  const opened = await store.open(partnerId, tenantId, workload, documentId);
   if (!opened) return notFound("This document");
   return {
     status: 200,
@@ -104,7 +100,7 @@ export async function downloadDocument(request: HttpRequest): Promise<HttpRespon
     },
     body: opened.stream as unknown as ReadableStream,
   };
-}
+});
 
 /**
  * RFC 6266: an ASCII `filename` for old clients and the exact name as RFC 8187 `filename*` (UTF-8,

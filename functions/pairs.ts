@@ -6,7 +6,7 @@ import { problemOf } from "../application/problem.ts";
 import { services } from "../application/services.ts";
 import { whenSchema } from "../domain/instants.ts";
 import { CLAIM_STATUSES, ELIGIBILITIES, STAGE_VALUES } from "../domain/pair-state.ts";
-import { json, notFound, queryErrors, readerPartner } from "./http.ts";
+import { forKeyHolder, json, notFound, queryErrors } from "./http.ts";
 import { defineHttp } from "./registry.ts";
 import { pairReadRequest } from "./route-params.ts";
 
@@ -27,16 +27,14 @@ export const PairListQuery = z.object({
   continuationToken: z.string().max(2000).optional(),
 });
 
-export async function listPairs(request: HttpRequest): Promise<HttpResponseInit> {
-  const caller = await readerPartner(request);
-  if ("response" in caller) return caller.response;
+export const listPairs = forKeyHolder(async (request, partnerId) => {
   const query = PairListQuery.safeParse(Object.fromEntries(request.query.entries()));
   if (!query.success) return problemOf("invalid-request", { errors: queryErrors(query.error) });
   const { limit, continuationToken, claimableNow, asOf, ...filters } = query.data;
   const { pairs } = await services();
   try {
     const page = await pairs.list(
-      caller.partnerId,
+      partnerId,
       { ...filters, ...(claimableNow ? { claimableNow: claimableNow === "true" } : {}) },
       continuationToken,
       limit,
@@ -48,7 +46,7 @@ export async function listPairs(request: HttpRequest): Promise<HttpResponseInit>
       return problemOf("invalid-request", { errors: [PAGE_TOKEN_ERROR] });
     throw error;
   }
-}
+});
 
 export async function getPair(request: HttpRequest): Promise<HttpResponseInit> {
   const read = await pairReadRequest(request);

@@ -7,7 +7,7 @@ import { services } from "../application/services.ts";
 import { sourcesFromJson } from "../application/sources/config.ts";
 import { soapAck } from "../application/sources/salesforce.ts";
 import { boundedBody } from "./body.ts";
-import { json, readerPartner } from "./http.ts";
+import { forKeyHolder, json } from "./http.ts";
 import { correlationOf, defineHttp } from "./registry.ts";
 
 export const MAX_DELIVERY_BYTES = 1024 * 1024;
@@ -70,12 +70,10 @@ export async function postDelivery(
   }
 }
 
-export async function getSources(request: HttpRequest): Promise<HttpResponseInit> {
-  const caller = await readerPartner(request);
-  if ("response" in caller) return caller.response;
+export const getSources = forKeyHolder(async (_request, partnerId) => {
   const { sources } = await services();
-  return json(200, { sources: await sources.list(caller.partnerId) });
-}
+  return json(200, { sources: await sources.list(partnerId) });
+});
 
 defineHttp({
   name: "sourceDeliveries",
