@@ -155,6 +155,29 @@ describe("what JSON.parse would lose is refused, naming the path", () => {
   });
 });
 
+describe("events recorded by hand on the board get the same raw-text checks", () => {
+  it("refuses a duplicate key or an inexact number, naming the path, and stores nothing", async () => {
+    const t = tenant();
+    const body = (data: string) =>
+      `{"id":"hand-${randomUUID()}","type":"deployment.completed","time":"2025-05-02T09:00:00Z","tenantid":"${t}","workload":"defender-endpoint","data":${data}}`;
+    for (const [data, path] of [
+      ['{"completedOn":"2025-05-02","completedOn":"2025-05-09"}', "$.data.completedOn"],
+      ['{"completedOn":"2025-05-02","seats":12345678901234567890}', "$.data.seats"],
+    ] as const) {
+      const before = countStored(await storedEvents(tracker));
+      const answer = await fetch(`${tracker.url}/api/recorded-events`, {
+        method: "POST",
+        headers: { "x-api-key": API_KEY, "content-type": "application/json" },
+        body: body(data),
+      });
+      expect(answer.status).toBe(400);
+      const problem = (await answer.json()) as { errors: { path: string }[] };
+      expect(problem.errors.map((e) => e.path)).toContain(path);
+      expect(countStored(await storedEvents(tracker))).toBe(before);
+    }
+  });
+});
+
 describe("what is accepted is stored exactly as sent", () => {
   it("edge values round-trip: constructor keys, 2^53-1, unicode, escapes, the extreme instants", async () => {
     const t = tenant();
