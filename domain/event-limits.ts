@@ -23,7 +23,7 @@ export const LIMITS = {
   maxBodyBytes: 1024 * 1024,
 } as const;
 
-export type Limits = typeof LIMITS;
+export type Limits = { readonly [K in keyof typeof LIMITS]: number };
 
 /** Keys the platform cannot keep as sent: JavaScript objects drop or reinterpret them. */
 const UNSAFE_KEYS = new Set(["__proto__"]);

@@ -1,7 +1,7 @@
 // POST /api/sources/{source}/deliveries: authenticate per the source, translate the CRM's format into
 // CloudEvents record by record, then validate and ingest them exactly as POST /api/events does.
 import { createHash } from "node:crypto";
-import { inspectJson } from "../../domain/event-limits.ts";
+import { inspectJson, LIMITS, type Limits } from "../../domain/event-limits.ts";
 import { type FieldError, validateEvent } from "../../domain/events.ts";
 import { type Ingestion, MAX_BATCH } from "../ingestion.ts";
 import { type Correlation, correlatedIngestion, counters } from "../telemetry.ts";
@@ -133,14 +133,19 @@ export class SourceDeliveries {
     ingestion: Ingestion,
   ): Promise<DeliveryOutcome> {
     let parsed: unknown;
+    let text: string;
     try {
-      parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(request.body));
+      text = new TextDecoder("utf-8", { fatal: true }).decode(request.body);
+      parsed = JSON.parse(text);
     } catch (error) {
       return {
         kind: "unreadable",
         errors: [{ path: "$", message: `not UTF-8 JSON: ${(error as Error).message}` }],
       };
     }
+    // What JSON.parse lost and the event limits, exactly as POST /events checks them.
+    const lost = inspectJson(text);
+    if (lost.length > 0) return { kind: "unreadable", errors: lost };
     const outcome = await ingestion.ingest(parsed, source.partnerId);
     if (outcome.kind === "invalid") {
       this.activity.count(source.name, now, { refused: Array.isArray(parsed) ? parsed.length : 1 });
@@ -205,8 +210,22 @@ function readText(format: Exclude<SourceFormat, "cloudevents">, body: Uint8Array
   } catch (error) {
     return { ok: false, errors: [{ path: "$", message: `not JSON: ${(error as Error).message}` }] };
   }
+  // A CRM's body is not an event: only what JSON.parse would lose (a duplicate key, an inexact number,
+  // __proto__) is refused here, with the delivery's own size; the events it maps to meet the event limits.
+  const lost = inspectJson(text, CRM_BODY_LIMITS);
+  if (lost.length > 0) return { ok: false, errors: lost };
   return crm.read(parsed);
 }
+
+const CRM_BODY_LIMITS: Limits = {
+  ...LIMITS,
+  maxStringLength: LIMITS.maxBodyBytes,
+  maxEventBytes: LIMITS.maxBodyBytes,
+  maxArrayLength: LIMITS.maxBodyBytes,
+  maxKeys: LIMITS.maxBodyBytes,
+  maxBatch: LIMITS.maxBodyBytes,
+  maxDepth: 64,
+};
 
 function translateSafely(...args: Parameters<typeof translate>): ReturnType<typeof translate> {
   try {

@@ -382,6 +382,21 @@ describe("CloudEvents sources", () => {
     expect([forged.status, forged.body.reason]).toEqual([401, "bad-signature"]);
   });
 
+  it("refuse, as POST /api/events does, what JSON.parse would lose: a duplicate key is 400 naming it", async () => {
+    const body = JSON.stringify({ ...event, id: "ce-route-dup" }).replace(
+      '"minutes":30',
+      '"minutes":30,"minutes":90',
+    );
+    const headers = signWebhook({
+      id: "msg_dup",
+      timestamp: new Date(),
+      body,
+      secret: tracker.webhookSecret,
+    });
+    const answer = await deliver("dev-crm", body, { headers });
+    expect([answer.status, answer.body.errors[0].path]).toEqual([400, "$.data.minutes"]);
+  });
+
   it("POST /api/events takes no secret of a source in another format or mode", async () => {
     const client = new TrackerClient({
       url: tracker.url,
@@ -411,6 +426,16 @@ describe("hostile deliveries", () => {
     const tooMany = message.replace(one, one.repeat(101));
     const answer = await deliver("contoso-salesforce", tooMany, code);
     expect([answer.status, answer.body.errors[0].path]).toEqual([400, "$.notifications.Notification"]);
+  });
+
+  it("refuses a CRM body JSON.parse would read inexactly (a duplicate key), naming where, storing nothing", async () => {
+    const row = fixture("dataverse/create-adoption-activity.json").replace(
+      '"MessageName"',
+      '"MessageName": "Update", "MessageName"',
+    );
+    const answer = await deliver("contoso-dataverse", row, { headers: key });
+    expect([answer.status, answer.body.errors[0].path]).toEqual([400, "$.MessageName"]);
+    expect((await pair(DV_TENANT)).body.timeline).toHaveLength(5);
   });
 
   it("refuses a record beyond the event limits, naming the CRM field, and stores nothing of it", async () => {
