@@ -69,7 +69,11 @@ describe("an import is checked whole", () => {
 
   it("refuses what JSON.parse would lose on a line, as POST /events does, naming line and path", () => {
     const duplicateKey = line().replace('"id":"e-1"', '"id":"e-1","id":"e-9"');
-    const inexact = line({ data: { completedOn: "2025-05-02", seats: 9007199254740993 } });
+    // 2^53 + 1 as text: JSON.parse would read it as 2^53.
+    const inexact = line().replace(
+      '"completedOn":"2025-05-02"',
+      '"completedOn":"2025-05-02","seats":9007199254740993',
+    );
     const checked = checkLines(`${line()}\n${duplicateKey}\n${inexact}\n`, "4811223");
     expect(checked.ok).toBe(false);
     if (checked.ok) return;
