@@ -2,6 +2,7 @@
 // decoded (strictly: JSON is UTF-8, and a replacement character would change what was signed).
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import { problemOf } from "../application/problem.ts";
+import { inspectJson } from "../domain/event-limits.ts";
 
 export class BodyTooLarge extends Error {}
 
@@ -65,4 +66,34 @@ export function decodeUtf8(bytes: Uint8Array): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A body of events read as JSON exactly: UTF-8 (RFC 8259), JSON, and nothing JSON.parse would lose (a
+ * duplicate key, an inexact number, `__proto__`) or past the event limits; else the 400 answer naming
+ * the path.
+ */
+export function eventsJson(bytes: Uint8Array): { parsed: unknown } | { response: HttpResponseInit } {
+  const text = decodeUtf8(bytes);
+  if (text === undefined)
+    return {
+      response: problemOf("invalid-request", {
+        detail: "The body is not valid UTF-8; JSON is exchanged as UTF-8 (RFC 8259).",
+        errors: [{ path: "$", message: "not valid UTF-8" }],
+      }),
+    };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    return {
+      response: problemOf("invalid-request", {
+        detail: "The body is not JSON.",
+        errors: [{ path: "$", message: (error as Error).message }],
+      }),
+    };
+  }
+  const beyond = inspectJson(text);
+  if (beyond.length > 0) return { response: problemOf("invalid-event", { errors: beyond }) };
+  return { parsed };
 }

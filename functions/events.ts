@@ -4,8 +4,8 @@ import { StreamBusy } from "../application/event-recorder.ts";
 import { problemOf } from "../application/problem.ts";
 import { services } from "../application/services.ts";
 import { correlatedIngestion } from "../application/telemetry.ts";
-import { inspectJson, LIMITS } from "../domain/event-limits.ts";
-import { boundedBody, decodeUtf8, mediaTypeOf } from "./body.ts";
+import { LIMITS } from "../domain/event-limits.ts";
+import { boundedBody, eventsJson, mediaTypeOf } from "./body.ts";
 import { json } from "./http.ts";
 import { correlationOf, defineHttp } from "./registry.ts";
 import { isTransientStorageError, storageUnavailable } from "./storage-errors.ts";
@@ -56,25 +56,9 @@ export async function postEvents(
     }[signed.reason];
     return problemOf("unauthorized", { detail, reason: signed.reason });
   }
-  const body = decodeUtf8(bytes);
-  if (body === undefined) {
-    return problemOf("invalid-request", {
-      detail: "The body is not valid UTF-8; JSON is exchanged as UTF-8 (RFC 8259).",
-      errors: [{ path: "$", message: "not valid UTF-8" }],
-    });
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch (error) {
-    return problemOf("invalid-request", {
-      detail: "The body is not JSON.",
-      errors: [{ path: "$", message: (error as Error).message }],
-    });
-  }
-  // What JSON.parse lost (duplicate keys, inexact numbers, __proto__) and the size limits.
-  const beyond = inspectJson(body);
-  if (beyond.length > 0) return problemOf("invalid-event", { errors: beyond });
+  const read = eventsJson(bytes);
+  if ("response" in read) return read.response;
+  const { parsed } = read;
   try {
     const correlated = correlatedIngestion(ingestion, correlationOf(context));
     const outcome = await withinDeadline(correlated.ingest(parsed, signed.source.partnerId));

@@ -6,8 +6,7 @@ import { principalOf, recordByHand } from "../application/hand-recorded.ts";
 import { problemOf } from "../application/problem.ts";
 import { services } from "../application/services.ts";
 import { correlatedIngestion } from "../application/telemetry.ts";
-import { inspectJson } from "../domain/event-limits.ts";
-import { boundedBody, decodeUtf8, mediaTypeOf } from "./body.ts";
+import { boundedBody, eventsJson, mediaTypeOf } from "./body.ts";
 import { json } from "./http.ts";
 import { correlationOf, defineHttp } from "./registry.ts";
 
@@ -32,21 +31,9 @@ export async function postRecordedEvents(
   }
   const received = await boundedBody(request, MAX_BODY_BYTES);
   if ("response" in received) return received.response;
-  const text = decodeUtf8(received.bytes);
-  if (text === undefined)
-    return problemOf("invalid-request", { errors: [{ path: "$", message: "the body is not UTF-8" }] });
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    return problemOf("invalid-request", {
-      detail: "The body is not JSON.",
-      errors: [{ path: "$", message: (error as Error).message }],
-    });
-  }
-  // What JSON.parse lost (duplicate keys, inexact numbers, __proto__) and the limits, as POST /events.
-  const beyond = inspectJson(text);
-  if (beyond.length > 0) return problemOf("invalid-event", { errors: beyond });
+  const read = eventsJson(received.bytes);
+  if ("response" in read) return read.response;
+  const { parsed } = read;
   const person = principalOf(request.headers);
   const who = person
     ? { kind: "entra" as const, name: person }
