@@ -131,6 +131,16 @@ async function expected(tenant: string, workload = "defender-endpoint") {
 
 const withoutAsOf = ({ asOf: _a, ...state }: PairDocument["state"]) => state;
 
+/** What `npm run rebuild` does for one tenant's streams: fold every head again from the event documents. */
+async function rebuildPair(instance: Services, tenant: string) {
+  await instance.projector.rebuild(
+    (async function* () {
+      yield tenantStream(tenant);
+      yield pairStream(tenant);
+    })(),
+  );
+}
+
 async function record(recorder: EventRecorder, streamId: string, events: EngagementEvent[]) {
   return recorder.record(streamId, events);
 }
@@ -446,12 +456,7 @@ describe("a store written by the first storage format", () => {
     expect("events" in doc).toBe(false);
     expect(withoutAsOf(doc.state)).toEqual(await expected(tenant));
     // `npm run rebuild` folds every head again from the event documents, in the new format.
-    await instance.projector.rebuild(
-      (async function* () {
-        yield tenantStream(tenant);
-        yield pairStream(tenant);
-      })(),
-    );
+    await rebuildPair(instance, tenant);
     doc = await head(tenant);
     expect(doc.format).toBe(HEAD_FORMAT);
     expect(doc.version).toBe(41);
@@ -528,12 +533,7 @@ describe("a store written by the second storage format (one-letter field names)"
       { claimId: "C-1", timeMs: Date.parse(at(30)), approvedOn: at(30).slice(0, 10) },
     ]);
     // `npm run rebuild` folds it again from the event documents: the same head.
-    await instance.projector.rebuild(
-      (async function* () {
-        yield tenantStream(tenant);
-        yield pairStream(tenant);
-      })(),
-    );
+    await rebuildPair(instance, tenant);
     doc = await head(tenant);
     expect(doc.format).toBe(HEAD_FORMAT);
     expect(scoringFactsOfHead(doc)).toMatchObject(facts);
