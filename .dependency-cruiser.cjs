@@ -1,10 +1,9 @@
 // Dependency rules (docs/ARCHITECTURE.md): dependencies point inward. domain/ is pure; application/
-// owns its ports (application/ports/) and imports no adapter; functions/ only adapts triggers; no cycles.
+// owns its ports (application/ports/) and imports no adapter; composition/ wires adapters into use
+// cases for functions/, which only adapts triggers; no cycles.
 // Run by `npm run lint`; test/architecture/dependency-rules.unit.test.ts shows it failing on violations.
 
-// The composition root wires adapters into use cases, so it alone in application/ may import infra/.
-const COMPOSITION_ROOT = "^application/(composition|services-from-env)[.]ts$";
-// The local dev host plays the Functions runtime: it loads functions/ the way Azure does.
+// The local dev host plays the Functions runtime: it builds the services and loads functions/ as Azure does.
 const HOSTS = "^infra/devhost/";
 /** A forbidden dependency: from where to where (every rule is an error; the comment above it says why). */
 const forbid = (name, from, to) => ({ name, severity: "error", from, to });
@@ -18,8 +17,24 @@ module.exports = {
     // belong to infra/ (storage, telemetry) and functions/ (triggers).
     forbid(
       "application-imports-no-adapter",
-      { path: "^application/", pathNot: COMPOSITION_ROOT },
-      { path: ["^infra/", "^functions/", "^board/", "^scripts/", "^bench/", "node_modules/@azure/"] },
+      { path: "^application/" },
+      {
+        path: [
+          "^infra/",
+          "^composition/",
+          "^functions/",
+          "^board/",
+          "^scripts/",
+          "^bench/",
+          "node_modules/@azure/",
+        ],
+      },
+    ),
+    // composition/ is the root: it builds the services the triggers call, and is called by them.
+    forbid(
+      "composition-is-called-by-triggers",
+      { path: "^composition/" },
+      { path: ["^functions/", "^board/"] },
     ),
     // A function file adapts a trigger to an application service: no storage SDK or Cosmos adapter.
     forbid(
@@ -34,11 +49,11 @@ module.exports = {
       "infra-only-implements-ports",
       { path: "^infra/", pathNot: HOSTS },
       {
-        path: ["^application/", "^functions/"],
+        path: ["^application/", "^composition/", "^functions/"],
         pathNot: "^application/(ports/|telemetry[.]ts$|sources/refusals[.]ts$|webhook-signature[.]ts$)",
       },
     ),
-    forbid("no-cycles", { path: "^(domain|application|functions|infra)/" }, { circular: true }),
+    forbid("no-cycles", { path: "^(domain|application|composition|functions|infra)/" }, { circular: true }),
   ],
   options: {
     doNotFollow: { path: "node_modules" },

@@ -6,8 +6,8 @@
 // (emptyHead + events + HeadStore.project, then one create each), straight into the emulator, since
 // posting 100,000 deliveries over HTTP would measure ingestion, not the timer.
 
-import { buildServices } from "../application/services.ts";
 import { headWithEvents, type PairDocument } from "../application/stream-head.ts";
+import { buildServices } from "../composition/services.ts";
 import type { EngagementEvent } from "../domain/events.ts";
 import { pairStreamId } from "../domain/events.ts";
 import { connectCosmos, ensureContainers } from "../infra/cosmos/client.ts";

@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "csv-parse";
 import { importExport } from "../application/reconciliation/import.ts";
-import { buildServices } from "../application/services.ts";
+import { buildServices } from "../composition/services.ts";
 import { connectCosmos, ensureContainers } from "../infra/cosmos/client.ts";
 import { startCosmosEmulator } from "../infra/emulators/cosmos.ts";
 import { withPeakRss } from "./rss.ts";

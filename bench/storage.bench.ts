@@ -13,8 +13,8 @@
 // - peak RSS of this process.
 
 import { randomUUID } from "node:crypto";
-import { buildServices, type Services } from "../application/services.ts";
 import type { PairDocument } from "../application/stream-head.ts";
+import { buildServices, type Services } from "../composition/services.ts";
 import type { EngagementEvent } from "../domain/events.ts";
 import { connectCosmos, ensureContainers } from "../infra/cosmos/client.ts";
 import { startCosmosEmulator } from "../infra/emulators/cosmos.ts";

@@ -4,8 +4,8 @@ import type { InvocationContext, Timer } from "@azure/functions";
 import { AlertQuery, alertPage } from "../application/alert-queries.ts";
 import { PAGE_TOKEN_ERROR, PageTokenInvalid } from "../application/page-token.ts";
 import { problemOf } from "../application/problem.ts";
-import { services } from "../application/services.ts";
 import { counters } from "../application/telemetry.ts";
+import { services } from "../composition/services.ts";
 import { forKeyHolder, json, queryErrors } from "./http.ts";
 import { defineHttp, defineTimer } from "./registry.ts";
 

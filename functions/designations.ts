@@ -1,6 +1,6 @@
 import { problemOf } from "../application/problem.ts";
 import { MAX_SERIES_MONTHS, presentScore, presentSeries, seriesMonths } from "../application/scoring.ts";
-import { services } from "../application/services.ts";
+import { services } from "../composition/services.ts";
 import { type CalendarDate, dateOf } from "../domain/dates.ts";
 import { parseWhen } from "../domain/instants.ts";
 import { forKeyHolder, json } from "./http.ts";

@@ -6,7 +6,7 @@ import { DocumentRefused, EmptyFile, TooLarge, UnacceptedType } from "../applica
 import { MultipartRefused } from "../application/multipart.ts";
 import { MAX_DOCUMENT_BYTES } from "../application/poe-evidence.ts";
 import { problemOf } from "../application/problem.ts";
-import { services } from "../application/services.ts";
+import { services } from "../composition/services.ts";
 import { DocumentStorageFailed } from "../infra/blob/poe-documents.ts";
 import { forKeyHolder, json, notFound } from "./http.ts";
 import { defineHttp } from "./registry.ts";

@@ -2,8 +2,8 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { StreamBusy } from "../application/event-recorder.ts";
 import { problemOf } from "../application/problem.ts";
-import { services } from "../application/services.ts";
 import { correlatedIngestion } from "../application/telemetry.ts";
+import { services } from "../composition/services.ts";
 import { LIMITS } from "../domain/event-limits.ts";
 import { boundedBody, eventsJson, mediaTypeOf } from "./body.ts";
 import { json } from "./http.ts";

@@ -2,7 +2,7 @@
 // 503 problem document carrying the same checks).
 import type { HttpResponseInit } from "@azure/functions";
 import { problemOf } from "../application/problem.ts";
-import { services } from "../application/services.ts";
+import { services } from "../composition/services.ts";
 import { json } from "./http.ts";
 import { defineHttp } from "./registry.ts";
 

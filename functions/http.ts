@@ -2,7 +2,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import type { z } from "zod";
 import { problemOf } from "../application/problem.ts";
-import { services } from "../application/services.ts";
+import { services } from "../composition/services.ts";
 import { toFieldErrors } from "../domain/events.ts";
 
 /** A query string's validation errors, each path under `$.query`. */

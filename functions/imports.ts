@@ -3,8 +3,8 @@
 // Either way a file with a bad line is refused whole, each bad line named.
 import { checkLines, dryRun, storeImport } from "../application/import-file.ts";
 import { problemOf } from "../application/problem.ts";
-import { services } from "../application/services.ts";
 import { correlatedIngestion } from "../application/telemetry.ts";
+import { services } from "../composition/services.ts";
 import { canonicalInstant } from "../domain/fold.ts";
 import { boundedBody } from "./body.ts";
 import { forKeyHolder, json } from "./http.ts";

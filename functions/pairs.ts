@@ -3,7 +3,7 @@ import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import { z } from "zod";
 import { PAGE_TOKEN_ERROR, PageTokenInvalid } from "../application/page-token.ts";
 import { problemOf } from "../application/problem.ts";
-import { services } from "../application/services.ts";
+import { services } from "../composition/services.ts";
 import { whenSchema } from "../domain/instants.ts";
 import { CLAIM_STATUSES, ELIGIBILITIES, STAGE_VALUES } from "../domain/pair-state.ts";
 import { forKeyHolder, json, notFound, queryErrors } from "./http.ts";

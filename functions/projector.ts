@@ -3,7 +3,7 @@
 // once and a failed batch is retried forever (CHANGE_FEED_RETRY): the projector is idempotent, healing a
 // head to a version it already has changes nothing.
 import type { InvocationContext } from "@azure/functions";
-import { services } from "../application/services.ts";
+import { services } from "../composition/services.ts";
 import { CHANGE_FEED_RETRY, defineCosmosChangeFeed } from "./registry.ts";
 
 export async function projectChanges(documents: unknown[], context: InvocationContext): Promise<void> {

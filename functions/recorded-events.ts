@@ -4,8 +4,8 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/fu
 import { StreamBusy } from "../application/event-recorder.ts";
 import { principalOf, recordByHand } from "../application/hand-recorded.ts";
 import { problemOf } from "../application/problem.ts";
-import { services } from "../application/services.ts";
 import { correlatedIngestion } from "../application/telemetry.ts";
+import { services } from "../composition/services.ts";
 import { boundedBody, eventsJson, mediaTypeOf } from "./body.ts";
 import { json } from "./http.ts";
 import { correlationOf, defineHttp } from "./registry.ts";

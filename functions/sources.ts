@@ -3,9 +3,9 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { StreamBusy } from "../application/event-recorder.ts";
 import { problemOf } from "../application/problem.ts";
-import { services } from "../application/services.ts";
 import { sourcesFromJson } from "../application/sources/config.ts";
 import { soapAck } from "../application/sources/salesforce.ts";
+import { services } from "../composition/services.ts";
 import { boundedBody } from "./body.ts";
 import { forKeyHolder, json } from "./http.ts";
 import { correlationOf, defineHttp } from "./registry.ts";

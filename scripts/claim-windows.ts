@@ -1,7 +1,7 @@
 // `npm run claim-windows -- --now <instant>`: runs the claimWindows timer once, by hand, against the
 // configured store (COSMOS_ENDPOINT / COSMOS_KEY, else the running `npm start`'s emulators), e.g. to catch
 // up after an outage or to rehearse a date.
-import { servicesFromEnv } from "../application/services-from-env.ts";
+import { servicesFromEnv } from "../composition/from-env.ts";
 import { envForRunningHost, NO_RUNNING_HOST } from "../infra/devhost/data-folder.ts";
 
 const at = process.argv.indexOf("--now");

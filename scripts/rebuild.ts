@@ -1,7 +1,7 @@
 // `npm run rebuild`: throws every projection away in spirit and folds it again from the events
 // container, against the configured store (COSMOS_ENDPOINT / COSMOS_KEY / COSMOS_DATABASE), else against
 // the running `npm start`'s emulator.
-import { buildServices } from "../application/services.ts";
+import { buildServices } from "../composition/services.ts";
 import { cosmosFromEnv, ensureContainers } from "../infra/cosmos/client.ts";
 import { envForRunningHost, NO_RUNNING_HOST } from "../infra/devhost/data-folder.ts";
 

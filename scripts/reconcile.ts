@@ -8,7 +8,7 @@ import { basename } from "node:path";
 import { importExport } from "../application/reconciliation/import.ts";
 import { isMonth, reconciliationOf, totalsText, tpidsOf } from "../application/reconciliation/report.ts";
 import { reportKindOf } from "../application/reconciliation/rows.ts";
-import { servicesFromEnv } from "../application/services-from-env.ts";
+import { servicesFromEnv } from "../composition/from-env.ts";
 import { reconciliationCsv } from "../domain/reconciliation.ts";
 import {
   dataFolderFromEnv,

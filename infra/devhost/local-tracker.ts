@@ -2,13 +2,13 @@
 // the application services, and the dev host serving the same function definitions as Azure.
 import { type AccessConfig, accessFromEnv } from "../../application/access.ts";
 import { clockFromEnv } from "../../application/clock.ts";
+import { alertsFromEnv } from "../../composition/from-env.ts";
 import {
   buildServices,
   installServices,
   type ServiceOptions,
   type Services,
-} from "../../application/services.ts";
-import { alertsFromEnv } from "../../application/services-from-env.ts";
+} from "../../composition/services.ts";
 import { definitions } from "../../functions/index.ts";
 import { PoeDocumentStore } from "../blob/poe-documents.ts";
 import { pollChangeFeed } from "../cosmos/change-feed.ts";

@@ -3,7 +3,7 @@
 // may hold a secret or a signed URL).
 import { describe, expect, it } from "vitest";
 import { Access, accessFromEnv } from "../../application/access.ts";
-import { alertsFromEnv } from "../../application/services-from-env.ts";
+import { alertsFromEnv } from "../../composition/from-env.ts";
 
 describe("alert settings from the environment", () => {
   it("reads thresholds and webhooks, the format defaulting to standard", () => {

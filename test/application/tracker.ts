@@ -1,5 +1,5 @@
 // The application tier wired on in-memory adapters, for given/when/then tests of the use cases through
-// their ports (application/ports/): the same wiring as application/composition.ts, without Cosmos or Blob.
+// their ports (application/ports/): the same wiring as composition/build.ts, without Cosmos or Blob.
 import { AlertCalendar, type AlertDocument, ClaimWindows } from "../../application/claim-windows.ts";
 import { EventRecorder } from "../../application/event-recorder.ts";
 import { HeadStore } from "../../application/head-store.ts";

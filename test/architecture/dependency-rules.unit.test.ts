@@ -30,7 +30,10 @@ function tree(files: Record<string, string>): string {
       'import type { Store } from "./ports/store.ts";\nimport { rule } from "../domain/rules.ts";\nexport const run = (s: Store) => s.read() + rule;\n',
     "infra/store.ts":
       'import type { Store } from "../application/ports/store.ts";\nexport class MemoryStore implements Store { read() { return ""; } }\n',
-    "functions/handler.ts": 'import { run } from "../application/use-case.ts";\nexport const handle = run;\n',
+    "composition/services.ts":
+      'import { MemoryStore } from "../infra/store.ts";\nimport { run } from "../application/use-case.ts";\nexport const services = () => run(new MemoryStore());\n',
+    "functions/handler.ts":
+      'import { services } from "../composition/services.ts";\nexport const handle = services;\n',
     ...files,
   };
   for (const [path, text] of Object.entries(all)) {
@@ -44,7 +47,17 @@ async function cruise(dir: string): Promise<{ code: number; output: string }> {
   try {
     const { stdout } = await run(
       DEPCRUISE,
-      ["domain", "application", "functions", "infra", "--config", CONFIG, "--output-type", "err"],
+      [
+        "domain",
+        "application",
+        "composition",
+        "functions",
+        "infra",
+        "--config",
+        CONFIG,
+        "--output-type",
+        "err",
+      ],
       { cwd: dir },
     );
     return { code: 0, output: stdout };
@@ -70,6 +83,10 @@ describe("dependency rules (npm run lint)", () => {
           'import { MemoryStore } from "../infra/store.ts";\nexport const s = new MemoryStore();\n',
         "infra/calls-trigger.ts":
           'import { handle } from "../functions/handler.ts";\nexport const h = handle;\n',
+        "application/reaches-root.ts":
+          'import { services } from "../composition/services.ts";\nexport const s = services;\n',
+        "composition/calls-trigger.ts":
+          'import { handle } from "../functions/handler.ts";\nexport const h = handle;\n',
         "application/a.ts": 'import { b } from "./b.ts";\nexport const a = () => b;\n',
         "application/b.ts": 'import { a } from "./a.ts";\nexport const b = () => a;\n',
       }),
@@ -84,5 +101,11 @@ describe("dependency rules (npm run lint)", () => {
       "infra-only-implements-ports: infra/calls-trigger.ts → functions/handler.ts",
     );
     expect(result.output).toMatch(/no-cycles: application\/(a|b)\.ts/);
+    expect(result.output).toContain(
+      "application-imports-no-adapter: application/reaches-root.ts → composition/services.ts",
+    );
+    expect(result.output).toContain(
+      "composition-is-called-by-triggers: composition/calls-trigger.ts → functions/handler.ts",
+    );
   }, 60_000);
 });

@@ -13,9 +13,9 @@ const TICK = {
 } as unknown as Timer;
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { installServices, type Services } from "../../application/services.ts";
 import { counters } from "../../application/telemetry.ts";
 import { signWebhook } from "../../application/webhook-signature.ts";
+import { installServices, type Services } from "../../composition/services.ts";
 import { definitions } from "../../functions/index.ts";
 import { CHANGE_FEED_RETRY, type FunctionDefinition, type HttpDefinition } from "../../functions/registry.ts";
 import { type LocalTracker, startLocalTracker } from "../../infra/devhost/local-tracker.ts";

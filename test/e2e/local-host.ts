@@ -4,8 +4,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { Services } from "../../application/services.ts";
-import { servicesFromEnv } from "../../application/services-from-env.ts";
+import { servicesFromEnv } from "../../composition/from-env.ts";
+import type { Services } from "../../composition/services.ts";
 import { envForRunningHost } from "../../infra/devhost/data-folder.ts";
 
 export const ROOT = resolve(import.meta.dirname, "../..");

@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EventRecorder } from "../../application/event-recorder.ts";
 import { idempotencyKey } from "../../application/idempotency.ts";
 import { scoringFactsOfHead } from "../../application/scoring-source.ts";
-import { buildServices, type Services } from "../../application/services.ts";
 import {
   HEAD_FORMAT,
   type PairDocument,
@@ -16,6 +15,7 @@ import {
   TAIL_MAX,
   tenantDocumentId,
 } from "../../application/stream-head.ts";
+import { buildServices, type Services } from "../../composition/services.ts";
 import type { EngagementEvent } from "../../domain/events.ts";
 import { evaluatePair, pairKeyOf } from "../../domain/fold.ts";
 import {

@@ -1,24 +1,25 @@
 // The composition root: the one module of application/ that wires infra/ adapters into the use
 // cases (declared in .dependency-cruiser.cjs). services.ts keeps the per-process registry.
+
+import { Access, type AccessConfig } from "../application/access.ts";
+import { AlertCalendar, type AlertDocument, ClaimWindows } from "../application/claim-windows.ts";
+import { EventRecorder } from "../application/event-recorder.ts";
+import { HeadStore } from "../application/head-store.ts";
+import { Ingestion } from "../application/ingestion.ts";
+import { PageTokens } from "../application/page-token.ts";
+import { PairQueries } from "../application/pair-queries.ts";
+import { PoeEvidence } from "../application/poe-evidence.ts";
+import { Projector } from "../application/projector.ts";
+import { type ScoreDocument, Scoring } from "../application/scoring.ts";
+import { SourceDeliveries } from "../application/sources/deliveries.ts";
+import type { ProjectionDocument } from "../application/stream-head.ts";
+import { countIngestion, registerSecrets } from "../application/telemetry.ts";
 import { deliverAlerts, type WebhookConfig } from "../infra/alerts/delivery.ts";
 import type { PoeDocumentStore } from "../infra/blob/poe-documents.ts";
 import type { CosmosConnection, CosmosContainers } from "../infra/cosmos/client.ts";
 import { byPartner, DocumentCollection } from "../infra/cosmos/documents.ts";
 import { CosmosEventStore } from "../infra/cosmos/event-store.ts";
 import { CosmosRefusalLog } from "../infra/cosmos/refusal-log.ts";
-import { Access, type AccessConfig } from "./access.ts";
-import { AlertCalendar, type AlertDocument, ClaimWindows } from "./claim-windows.ts";
-import { EventRecorder } from "./event-recorder.ts";
-import { HeadStore } from "./head-store.ts";
-import { Ingestion } from "./ingestion.ts";
-import { PageTokens } from "./page-token.ts";
-import { PairQueries } from "./pair-queries.ts";
-import { PoeEvidence } from "./poe-evidence.ts";
-import { Projector } from "./projector.ts";
-import { type ScoreDocument, Scoring } from "./scoring.ts";
-import { SourceDeliveries } from "./sources/deliveries.ts";
-import type { ProjectionDocument } from "./stream-head.ts";
-import { countIngestion, registerSecrets } from "./telemetry.ts";
 
 /** Everything the function handlers call, wired once per process (the composition root). */
 export interface Services {

@@ -1,11 +1,11 @@
 import { z } from "zod";
+import { accessFromEnv } from "../application/access.ts";
+import { clockFromEnv } from "../application/clock.ts";
+import { WEBHOOK_FORMATS } from "../application/ports/alert-delivery.ts";
+import { settingFromJson } from "../application/settings.ts";
 import { PoeDocumentStore } from "../infra/blob/poe-documents.ts";
 import { cosmosFromEnv, ensureContainers } from "../infra/cosmos/client.ts";
-import { accessFromEnv } from "./access.ts";
-import { clockFromEnv } from "./clock.ts";
-import { type AlertWebhook, buildServices, type Services } from "./composition.ts";
-import { WEBHOOK_FORMATS } from "./ports/alert-delivery.ts";
-import { settingFromJson } from "./settings.ts";
+import { type AlertWebhook, buildServices, type Services } from "./build.ts";
 
 /** Azure: Cosmos DB from COSMOS_ENDPOINT/COSMOS_KEY, Blob storage from STORAGE_CONNECTION_STRING (or identity). */
 export async function servicesFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<Services> {

@@ -1,11 +1,11 @@
-import type { Services } from "./composition.ts";
+import type { Services } from "./build.ts";
 
 export {
   type AlertWebhook,
   buildServices,
   type ServiceOptions,
   type Services,
-} from "./composition.ts";
+} from "./build.ts";
 
 let current: Promise<Services> | undefined;
 let factory: (() => Promise<Services>) | undefined;
@@ -18,7 +18,7 @@ export function installServices(services: Services | (() => Promise<Services>)):
 
 export function services(): Promise<Services> {
   if (!current) {
-    const build = factory ?? (async () => (await import("./services-from-env.ts")).servicesFromEnv());
+    const build = factory ?? (async () => (await import("./from-env.ts")).servicesFromEnv());
     current = build();
     current.catch(() => {
       current = undefined; // a failed start is retried by the next call, not cached
