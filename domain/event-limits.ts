@@ -25,6 +25,21 @@ export const LIMITS = {
 
 export type Limits = { readonly [K in keyof typeof LIMITS]: number };
 
+/**
+ * For JSON that is not an event (a CRM's body, JSON text inside one of its fields): only what JSON.parse
+ * would lose is refused (a duplicate key, an inexact number, `__proto__`), within a delivery's size; the
+ * events made from it meet LIMITS.
+ */
+export const EXACTNESS_ONLY: Limits = {
+  ...LIMITS,
+  maxStringLength: LIMITS.maxBodyBytes,
+  maxEventBytes: LIMITS.maxBodyBytes,
+  maxArrayLength: LIMITS.maxBodyBytes,
+  maxKeys: LIMITS.maxBodyBytes,
+  maxBatch: LIMITS.maxBodyBytes,
+  maxDepth: 64,
+};
+
 /** Keys the platform cannot keep as sent: JavaScript objects drop or reinterpret them. */
 const UNSAFE_KEYS = new Set(["__proto__"]);
 const MAX_ERRORS = 20;

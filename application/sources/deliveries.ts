@@ -1,7 +1,7 @@
 // POST /api/sources/{source}/deliveries: authenticate per the source, translate the CRM's format into
 // CloudEvents record by record, then validate and ingest them exactly as POST /api/events does.
 import { createHash } from "node:crypto";
-import { inspectJson, LIMITS, type Limits } from "../../domain/event-limits.ts";
+import { EXACTNESS_ONLY, inspectJson } from "../../domain/event-limits.ts";
 import { type FieldError, validateEvent } from "../../domain/events.ts";
 import { type Ingestion, MAX_BATCH } from "../ingestion.ts";
 import { type Correlation, correlatedIngestion, counters } from "../telemetry.ts";
@@ -212,20 +212,10 @@ function readText(format: Exclude<SourceFormat, "cloudevents">, body: Uint8Array
   }
   // A CRM's body is not an event: only what JSON.parse would lose (a duplicate key, an inexact number,
   // __proto__) is refused here, with the delivery's own size; the events it maps to meet the event limits.
-  const lost = inspectJson(text, CRM_BODY_LIMITS);
+  const lost = inspectJson(text, EXACTNESS_ONLY);
   if (lost.length > 0) return { ok: false, errors: lost };
   return crm.read(parsed);
 }
-
-const CRM_BODY_LIMITS: Limits = {
-  ...LIMITS,
-  maxStringLength: LIMITS.maxBodyBytes,
-  maxEventBytes: LIMITS.maxBodyBytes,
-  maxArrayLength: LIMITS.maxBodyBytes,
-  maxKeys: LIMITS.maxBodyBytes,
-  maxBatch: LIMITS.maxBodyBytes,
-  maxDepth: 64,
-};
 
 function translateSafely(...args: Parameters<typeof translate>): ReturnType<typeof translate> {
   try {

@@ -1,6 +1,8 @@
 // The field paths of a mapping: `$`, `.name`, `['any name']`, `[3]`. A path that steps into a string
 // holding JSON (a Dataverse multiline column, a HubSpot property) reads inside it, so a column that
-// carries an event's payload needs no extra syntax.
+// carries an event's payload needs no extra syntax. JSON text that JSON.parse would read inexactly (a
+// duplicate key, an inexact number) is not read: the field is then missing, and the record refused.
+import { EXACTNESS_ONLY, inspectJson } from "../../domain/event-limits.ts";
 
 export type Segment = string | number;
 
@@ -39,10 +41,12 @@ export function read(root: unknown, segments: readonly Segment[]): unknown {
   return value;
 }
 
+/** JSON text inside a field, read only when JSON.parse keeps all of it (no duplicate key, no inexact number). */
 function parseJsonObject(text: string): unknown {
   if (!/^\s*[[{]/.test(text)) return undefined;
   try {
-    return JSON.parse(text);
+    const parsed: unknown = JSON.parse(text);
+    return inspectJson(text, EXACTNESS_ONLY).length === 0 ? parsed : undefined;
   } catch {
     return undefined;
   }

@@ -247,6 +247,15 @@ describe("HubSpot", () => {
     ]);
   });
 
+  it("refuses a property whose JSON text JSON.parse would read inexactly (a duplicate key), storing nothing", async () => {
+    const [first] = JSON.parse(batch) as { objectId: number; propertyValue: string }[];
+    const duplicated = first!.propertyValue.replace('"type":', '"type":"claim.submitted","type":');
+    const body = JSON.stringify([{ ...first, objectId: 99_000_001, propertyValue: duplicated }]);
+    const answer = await deliver("contoso-hubspot", body, { headers: signed(body) });
+    expect(answer.status).toBe(400);
+    expect(answer.body.errors[0].path).toMatch(/^\$\[0\]\.propertyValue/);
+  });
+
   it("HubSpot's retries (new attemptNumber and eventId, another order) store each event once", async () => {
     const retry = (JSON.parse(batch) as Record<string, number>[])
       .map((e, i) => ({ ...e, attemptNumber: 1, eventId: 9_000_000 + i }))
@@ -345,10 +354,10 @@ describe("GET /api/sources", () => {
     expect(byName["contoso-hubspot"]!.activity).toMatchObject({
       delivered: 4,
       duplicates: 4,
-      refused: 2,
+      refused: 3, // the batch's refused record twice (delivery and retry), the inexact JSON text once
       unauthorized: 4,
     });
-    expect(byName["contoso-hubspot"]!.refusalLog.count).toBe(1); // the same refused record, logged once
+    expect(byName["contoso-hubspot"]!.refusalLog.count).toBe(2); // the batch's record logged once, and the inexact one
     expect(byName["contoso-salesforce"]!.activity).toMatchObject({ delivered: 4, duplicates: 6, refused: 3 });
     expect(byName["contoso-salesforce"]!.refusalLog.count).toBe(2);
     expect(byName["contoso-dataverse"]!.refusalLog.newest[0].errors[0].path).toBe("$.PrimaryEntityName");

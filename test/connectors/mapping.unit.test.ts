@@ -14,6 +14,12 @@ describe("field paths", () => {
     expect(parsePath("$.a b")).toBeUndefined();
   });
 
+  it("does not read into JSON text that JSON.parse would read inexactly", () => {
+    expect(read({ text: '{"x":1,"x":2}' }, parsePath("$.text.x")!)).toBeUndefined();
+    expect(read({ text: '{"x":9007199254740993}' }, parsePath("$.text.x")!)).toBeUndefined();
+    expect(read({ text: '{"x":2}' }, parsePath("$.text.x")!)).toBe(2);
+  });
+
   it("never reads inherited properties", () => {
     expect(read({}, parsePath("$.constructor")!)).toBeUndefined();
   });
