@@ -41,11 +41,7 @@ async function restartTime(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), "bench-durability-"));
   try {
     const first = await startHost(dataDir);
-    const client = new TrackerClient({
-      url: first.url,
-      webhookSecret: first.webhookSecret,
-      apiKey: first.apiKey,
-    });
+    const client = new TrackerClient(first);
     const lines = [...engagementExport(Math.ceil(EVENTS / 19), 11, first.partnerId)].slice(0, EVENTS);
     const started = performance.now();
     let next = 0;

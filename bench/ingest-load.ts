@@ -38,7 +38,7 @@ export interface LoadResult {
 
 /** Runs one job in this process. */
 export async function runLoad(job: LoadJob): Promise<LoadResult> {
-  const client = new TrackerClient({ url: job.url, webhookSecret: job.webhookSecret, apiKey: job.apiKey });
+  const client = new TrackerClient(job);
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
   const samples: string[] = [];

@@ -106,11 +106,7 @@ export async function run(): Promise<void> {
   const tracker = await startLocalTracker({ quiet: true, enableTimers: false });
   const uploader = startUploadClient();
   try {
-    const client = new TrackerClient({
-      url: tracker.url,
-      webhookSecret: tracker.webhookSecret,
-      apiKey: tracker.apiKey,
-    });
+    const client = new TrackerClient(tracker);
     const created = await client.post({
       specversion: "1.0",
       id: `bench-upload-${randomBytes(6).toString("hex")}`,

@@ -350,15 +350,20 @@ describe("the partner board", () => {
     expect(api.some((p: { total: number }) => p.total > 0)).toBe(true);
   });
 
-  it("works from the keyboard", async () => {
+  /** From the board's start, tabs to the nav link named `link` and follows it with Enter. */
+  async function viaKeyboard(link: string, hash: string, maxTabs: number) {
     await open("#/");
     await boardLoaded();
-    for (let i = 0; i < 10; i++) {
+    for (let i = 0; i < maxTabs; i++) {
       await page.keyboard.press("Tab");
-      if ((await page.evaluate(() => document.activeElement?.textContent)) === "Deadlines") break;
+      if ((await page.evaluate(() => document.activeElement?.textContent)) === link) break;
     }
     await page.keyboard.press("Enter");
-    await expect.poll(() => page.evaluate(() => location.hash)).toBe("#/deadlines");
+    await expect.poll(() => page.evaluate(() => location.hash)).toBe(hash);
+  }
+
+  it("works from the keyboard", async () => {
+    await viaKeyboard("Deadlines", "#/deadlines", 10);
     await page.getByRole("heading", { name: /Deadlines/ }).waitFor();
   });
 
@@ -383,14 +388,7 @@ describe("the partner board", () => {
     expect(listed.activity).toMatchObject({ delivered: 2, duplicates: 1, refused: 1, unauthorized: 1 });
 
     // Reached from the nav by keyboard, as every view.
-    await open("#/");
-    await boardLoaded();
-    for (let i = 0; i < 20; i++) {
-      await page.keyboard.press("Tab");
-      if ((await page.evaluate(() => document.activeElement?.textContent)) === "Sources") break;
-    }
-    await page.keyboard.press("Enter");
-    await expect.poll(() => page.evaluate(() => location.hash)).toBe("#/sources");
+    await viaKeyboard("Sources", "#/sources", 20);
     await page.getByRole("table", { name: "Your sources and their deliveries" }).waitFor();
     const row = page.locator(`tr[data-source="${DATAVERSE}"]`);
     const counts = await row

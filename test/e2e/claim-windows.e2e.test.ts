@@ -74,11 +74,7 @@ beforeAll(async () => {
       timeoutMs: 2000,
     },
   });
-  client = new TrackerClient({
-    url: tracker.url,
-    webhookSecret: tracker.webhookSecret,
-    apiKey: tracker.apiKey,
-  });
+  client = new TrackerClient(tracker);
   // Posted on 2025-01-01: most events lie ahead of the clock, and come into effect as the calendar moves.
   const answer = await client.post(events.slice(0, 500), { now });
   expect(answer.status).toBe(201);

@@ -47,11 +47,7 @@ beforeAll(async () => {
     changeFeedIntervalMs: 100,
     quiet: true,
   });
-  client = new TrackerClient({
-    url: tracker.url,
-    webhookSecret: tracker.webhookSecret,
-    apiKey: tracker.apiKey,
-  });
+  client = new TrackerClient(tracker);
   other = new TrackerClient({ url: tracker.url, webhookSecret: "unused", apiKey: "other-key" });
   await post(scenario());
   await tracker.drainChangeFeed();

@@ -34,11 +34,7 @@ beforeAll(async () => {
     enableTimers: false,
     quiet: true,
   });
-  client = new TrackerClient({
-    url: tracker.url,
-    webhookSecret: tracker.webhookSecret,
-    apiKey: tracker.apiKey,
-  });
+  client = new TrackerClient(tracker);
   const event = (id: string, type: string, data: object, time = "2025-04-07T09:00:00Z") => ({
     specversion: "1.0",
     id,

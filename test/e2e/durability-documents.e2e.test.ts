@@ -33,11 +33,7 @@ describe("uploaded documents after kill -9", () => {
     dataDir = await mkdtemp(join(tmpdir(), "tracker-documents-"));
     const first = await startHost(dataDir);
     hosts.push(first);
-    const client = new TrackerClient({
-      url: first.url,
-      webhookSecret: first.webhookSecret,
-      apiKey: first.apiKey,
-    });
+    const client = new TrackerClient(first);
     const answer = await client.post(
       WORKLOADS.map((workload, i) => ({
         specversion: "1.0",

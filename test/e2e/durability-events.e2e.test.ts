@@ -36,11 +36,7 @@ describe("npm start after kill -9", () => {
     }
     // The kill comes after a random number of answers, while up to CONCURRENCY posts are in flight.
     const killAfter = 100 + Math.floor(random() * 1_000);
-    const client = new TrackerClient({
-      url: first.url,
-      webhookSecret: first.webhookSecret,
-      apiKey: first.apiKey,
-    });
+    const client = new TrackerClient(first);
     const acknowledged: string[] = [];
     let answered = 0;
     let next = 0;

@@ -21,11 +21,7 @@ beforeAll(async () => {
     changeFeedIntervalMs: 100,
     quiet: true,
   });
-  client = new TrackerClient({
-    url: tracker.url,
-    webhookSecret: tracker.webhookSecret,
-    apiKey: tracker.apiKey,
-  });
+  client = new TrackerClient(tracker);
 });
 afterAll(async () => {
   await tracker?.stop();

@@ -32,11 +32,7 @@ beforeAll(async () => {
     changeFeedIntervalMs: 100,
     quiet: true,
   });
-  client = new TrackerClient({
-    url: tracker.url,
-    webhookSecret: tracker.webhookSecret,
-    apiKey: tracker.apiKey,
-  });
+  client = new TrackerClient(tracker);
   other = new TrackerClient({
     url: tracker.url,
     webhookSecret: "whsec_b3RoZXItcGFydG5lci1zZWNyZXQ=",

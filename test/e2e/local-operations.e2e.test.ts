@@ -28,7 +28,7 @@ beforeAll(async () => {
     // The shared scenarios are dated 2025: the service's clock starts there, so their windows lie ahead.
     TRACKER_NOW: "2025-01-01T06:00:00Z",
   });
-  a = new TrackerClient({ url: host.url, webhookSecret: host.webhookSecret, apiKey: host.apiKey });
+  a = new TrackerClient(host);
   b = new TrackerClient({ url: host.url, webhookSecret: SECRET_B, apiKey: KEY_B });
 });
 

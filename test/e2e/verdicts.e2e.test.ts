@@ -28,11 +28,7 @@ beforeAll(async () => {
     changeFeedIntervalMs: 100,
     quiet: true,
   });
-  client = new TrackerClient({
-    url: tracker.url,
-    webhookSecret: tracker.webhookSecret,
-    apiKey: tracker.apiKey,
-  });
+  client = new TrackerClient(tracker);
   dir = mkdtempSync(join(tmpdir(), "verdicts-e2e-"));
 }, 60_000);
 afterAll(async () => {

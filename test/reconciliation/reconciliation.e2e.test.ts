@@ -41,11 +41,7 @@ beforeAll(async () => {
     enableTimers: false,
     quiet: true,
   });
-  client = new TrackerClient({
-    url: tracker.url,
-    webhookSecret: tracker.webhookSecret,
-    apiKey: tracker.apiKey,
-  });
+  client = new TrackerClient(tracker);
   const posted = await client.post(crmEvents(), { now: new Date() });
   expect(posted.status).toBe(201);
   // Claims first: the TPIDs they name place the earnings rows that carry a TPID.
