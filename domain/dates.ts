@@ -3,6 +3,9 @@
 
 export type CalendarDate = string;
 
+/** Code-unit order of two strings (dates, ids) as a sort comparator: the same on every runtime and locale. */
+export const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 export function isCalendarDate(value: string): boolean {

@@ -2,6 +2,7 @@ import { assign, setup } from "xstate";
 import type { EngagementEvent } from "./events.ts";
 import { anomalyOf, NO_FACTS, type PairFacts, recordFact, type TimedEvent } from "./facts.ts";
 import {
+  decidingGuard,
   ELIGIBILITY_OF_STATE,
   type EligibilityGuard,
   type EligibilityState,
@@ -13,9 +14,6 @@ import {
   verdictGuards,
 } from "./guards.ts";
 import type { RuleId } from "./rules/index.ts";
-
-export type { EligibilityGuard, VerdictRequest } from "./guards.ts";
-export { ELIGIBILITY_GUARDS } from "./guards.ts";
 
 /** A stored event entering the machine: its type, and the event on the business-time axis. */
 export type EngagementInput = { type: EngagementEvent["type"]; at: TimedEvent };
@@ -47,7 +45,7 @@ const sameClaimMovesTo = (...types: (keyof typeof CLAIM_STATES)[]) =>
  * STATE.md's eligibility order: the first guard that holds decides; the machine is built from it. It is
  * the declaration order of domain/guards.ts's verdictGuards, each with the state it decides.
  */
-export const ELIGIBILITY_ORDER: readonly { guard?: EligibilityGuard; target: EligibilityState }[] = [
+const ELIGIBILITY_ORDER: readonly { guard?: EligibilityGuard; target: EligibilityState }[] = [
   ...(Object.entries(verdictGuards) as [EligibilityGuard, { decides: EligibilityState }][]).map(
     ([guard, { decides }]) => ({ guard, target: decides }),
   ),
@@ -55,13 +53,12 @@ export const ELIGIBILITY_ORDER: readonly { guard?: EligibilityGuard; target: Eli
 ];
 
 /**
- * The eligibility state the machine would enter for these facts (ELIGIBILITY_ORDER, no XState): used
+ * The eligibility state the machine would enter for these facts (the deciding guard, no XState): used
  * for eligibility at earlier dates (the history), where running the machine per date would cost more.
  */
 export function decideEligibility(facts: PairFacts, request: VerdictRequest): EligibilityState {
-  for (const step of ELIGIBILITY_ORDER)
-    if (step.guard === undefined || verdictGuards[step.guard].holds(facts, request)) return step.target;
-  return NO_GUARD_HOLDS;
+  const guard = decidingGuard(facts, request);
+  return guard ? verdictGuards[guard].decides : NO_GUARD_HOLDS;
 }
 
 type MachineGuard = (args: { context: MachineContext; event: MachineEvent }) => boolean;

@@ -204,17 +204,17 @@ export const ClaimDisassociated = pairEvent(
   "claim.disassociated",
   z.looseObject({ claimId, reason: z.string() }),
 );
+const usageMonth = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, "expected a month YYYY-MM");
 export const UsageReported = pairEvent(
   "usage.reported",
   z.looseObject({
-    month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, "expected a month YYYY-MM"),
+    month: usageMonth,
     mau: count,
     pau: count,
   }),
 );
 // Partner Center's own reports, imported (docs/EVENTS-EXTENSIONS.md, issue 17): what Microsoft says it
 // paid or refused for a pair's month. Facts for reconciliation only: the verdict does not fold them.
-const usageMonth = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, "expected a month YYYY-MM");
 const columns = z.record(z.string(), z.string()).optional();
 export const EarningReported = pairEvent(
   "earning.reported",

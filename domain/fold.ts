@@ -1,5 +1,5 @@
 import { initialTransition, transition } from "xstate";
-import { dateOf } from "./dates.ts";
+import { cmp, dateOf } from "./dates.ts";
 import { type EngagementSnapshot, engagementMachine, type MachineEvent } from "./engagement-machine.ts";
 import { type EngagementEvent, streamIdOf, streamKindOf, tenantStreamId } from "./events.ts";
 import {
@@ -7,12 +7,13 @@ import {
   byBusinessTime,
   FactsDraft,
   type PairFacts,
-  recordFact,
   recordInto,
   type TimedEvent,
   timed,
 } from "./facts.ts";
 import {
+  decidingGuard,
+  decidingGuardOf,
   ELIGIBILITY_GUARDS,
   FOLD_GUARDS,
   foldGuards,
@@ -70,20 +71,8 @@ export function toSnapshot(fold: FoldState): EngagementSnapshot {
 }
 
 /** The fold's memo key: the regions' states, the event type and every fold guard's outcome. */
-export function outcomeKey(fold: FoldState, at: TimedEvent): string {
+function outcomeKey(fold: FoldState, at: TimedEvent): string {
   return `${fold.stage}|${fold.claim}|${at.event.type}|${guardOutcomes(foldGuards, FOLD_GUARDS, fold.facts, at)}`;
-}
-
-export function step(fold: FoldState, at: TimedEvent): FoldState {
-  const outcome = outcomeOf(fold, at);
-  let facts = recordFact(fold.facts, at);
-  if (outcome.anomalies.length > 0) {
-    facts = {
-      ...facts,
-      anomalies: [...facts.anomalies, ...outcome.anomalies.map((a) => anomalyOf(at, a.message, a.rule))],
-    };
-  }
-  return { stage: outcome.stage, claim: outcome.claim, facts };
 }
 
 /** What the machine does with `at` in state `fold`: asked of XState once per memo key. */
@@ -151,7 +140,14 @@ export function verdictAt(fold: FoldState, key: PairKey, asOf: string): PairStat
     eligibility = (decided.value as DecidedValue).eligibility;
     verdicts.set(outcomeKey, eligibility);
   }
-  return pairStateOf({ stage: fold.stage, claim: fold.claim, eligibility }, fold.facts, key, asOf, asOfDate);
+  return pairStateOf(
+    { stage: fold.stage, claim: fold.claim, eligibility },
+    fold.facts,
+    key,
+    asOf,
+    asOfDate,
+    decidingGuardOf(outcomeKey),
+  );
 }
 
 /** The UTC date of an instant; the last answer is kept (every pair of an export asks the same). */
@@ -168,12 +164,17 @@ let lastDate = "";
 /** The same verdict with every transition taken by XState itself: the reference the memo must match. */
 export function verdictWithMachine(snapshot: EngagementSnapshot, key: PairKey, asOf: string): PairState {
   const asOfDate = dateOf(Date.parse(asOf));
-  const [decided] = transition(engagementMachine, snapshot, {
-    type: "verdict.requested",
-    asOf: asOfDate,
-    workload: key.workload,
-  });
-  return pairStateOf(decided.value as DecidedValue, decided.context.facts, key, asOf, asOfDate);
+  const request: VerdictRequest = { type: "verdict.requested", asOf: asOfDate, workload: key.workload };
+  const [decided] = transition(engagementMachine, snapshot, request);
+  const facts = decided.context.facts;
+  return pairStateOf(
+    decided.value as DecidedValue,
+    facts,
+    key,
+    asOf,
+    asOfDate,
+    decidingGuard(facts, request),
+  );
 }
 
 /**
@@ -311,5 +312,3 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V) {
   if (list) list.push(value);
   else map.set(key, [value]);
 }
-
-const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

@@ -103,6 +103,10 @@ export function decidingGuard(facts: PairFacts, request: VerdictRequest): Eligib
   return undefined;
 }
 
+/** The same, read off the eligibility guards' outcome key (guardOutcomes) a verdict has computed already. */
+export const decidingGuardOf = (outcomes: string): EligibilityGuard | undefined =>
+  ELIGIBILITY_GUARDS[outcomes.indexOf("1")];
+
 /**
  * The memo key of everything the guards can tell apart: one digit per declared guard, in declaration
  * order. Two inputs with the same key take the same transitions, because guards are the only part of

@@ -1,7 +1,7 @@
 import { type Advice, adviceFor, type RulesCarriedOver, rulesCarriedOver } from "./advice.ts";
 import { addDays, addMonths, type CalendarDate, daysBetween } from "./dates.ts";
 import type { Anomaly, PairFacts } from "./facts.ts";
-import { ELIGIBILITY_OF_STATE } from "./guards.ts";
+import { ELIGIBILITY_OF_STATE, type EligibilityGuard } from "./guards.ts";
 import { type ClaimReview, claimReview, type EligibilityPeriod, eligibilityHistory } from "./history.ts";
 import {
   newestAcknowledgement,
@@ -136,11 +136,12 @@ export function pairStateOf(
   key: PairKey,
   asOf: string,
   asOfDate: CalendarDate,
+  decidedBy: EligibilityGuard | undefined,
 ): PairState {
   const stage = STAGES[value.stage]!;
   const status = STATUSES[value.claim]!;
   const eligibility = ELIGIBILITY[value.eligibility]!;
-  const reasons = reasonsFor(facts, key.workload, asOfDate);
+  const reasons = reasonsFor(facts, key.workload, asOfDate, decidedBy ?? "none");
   const poe: PoeContext = {
     facts,
     tenantId: key.tenantId,

@@ -1,6 +1,6 @@
 // The POE summary's appendix (what happened, dated, with its evidence) and its still-missing and
 // recommended lines: the reference half of domain/poe-summary.ts.
-import { dateOf } from "./dates.ts";
+import { cmp, dateOf } from "./dates.ts";
 import type { EventOf } from "./events.ts";
 import type { PairFacts, TimedEvent } from "./facts.ts";
 import type { PairState } from "./pair-state.ts";
@@ -15,7 +15,6 @@ import {
 import {
   adoptionKind,
   audienceWords,
-  cmp,
   deliveryWord,
   documentKind,
   formatWord,

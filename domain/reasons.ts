@@ -1,6 +1,6 @@
 import { addDays, addMonths, type CalendarDate } from "./dates.ts";
 import type { EligibleWork, LightweightWork, PairFacts } from "./facts.ts";
-import { decidingGuard } from "./guards.ts";
+import type { EligibilityGuard } from "./guards.ts";
 import { RULE_SETS, type RuleId, ruleSetOn } from "./rules/index.ts";
 import type { ELIGIBILITIES } from "./value-sets.ts";
 import { adoptionKind, joinAnd, offeringWord, plural, segmentWord } from "./verdict-text.ts";
@@ -50,10 +50,14 @@ export const agedOutOn = (lastDay: CalendarDate, asOf: CalendarDate) =>
  * by what little work there is when none did. A guard added there without its reasons here fails
  * typecheck (see `noReasonsFor`).
  */
-export function reasonsFor(facts: PairFacts, workload: string, asOf: CalendarDate): Reason[] {
+export function reasonsFor(
+  facts: PairFacts,
+  workload: string,
+  asOf: CalendarDate,
+  decidedBy: EligibilityGuard | "none",
+): Reason[] {
   const rules = ruleSetOn(asOf);
   const months = rules.engagementRecencyMonths.value;
-  const decidedBy = decidingGuard(facts, { type: "verdict.requested", asOf, workload }) ?? "none";
   if (decidedBy === "excludedSegment") {
     const segment = facts.tenant?.segment ?? "";
     return [

@@ -102,5 +102,3 @@ export function documentKind(kind: string): string {
   };
   return names[kind] ?? kind;
 }
-
-export const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
