@@ -8,7 +8,7 @@ import {
   headFromStreams,
   inTail,
   landsInTail,
-  mayHaveFoldedEvent,
+  mayHaveFoldedKey,
   type PairDocument,
   type ProjectionDocument,
 } from "./stream-head.ts";
@@ -125,10 +125,12 @@ export class EventRecorder {
   private async commit(streamId: string, batch: Waiting[], known?: Head): Promise<Head> {
     let head = known ?? this.projections.cached(streamId) ?? (await this.projections.readHead(streamId));
     let doc = head.doc;
+    // Keys the stream was found to hold (a resend under another time): true on every retry too.
+    const held = new Set<string>();
     for (let attempt = 1; ; attempt++) {
       // A head that cannot tell what it folded takes the refold path once, which records it.
       const unknown = foldedKeysUnknown(doc);
-      const folded = unknown ? new Set<string>() : await this.foldedUnderAnotherTime(doc, batch);
+      const mayHaveFolded = mayHaveFoldedKey(doc);
       const seen = new Set<string>();
       const fresh: EngagementEvent[] = [];
       let beforeCut = false;
@@ -139,12 +141,17 @@ export class EventRecorder {
       for (const [i, w] of batch.entries()) {
         for (const e of w.events) {
           const key = idempotencyKey(e);
-          if (seen.has(key) || inTail(doc, e) || folded.has(key)) outcome[i]!.duplicates.push(e);
-          else {
+          const lands = landsInTail(doc, e);
+          if (seen.has(key) || held.has(key) || inTail(doc, e)) outcome[i]!.duplicates.push(e);
+          // Maybe folded before under another time: one query in the stream's partition settles it.
+          else if (lands && mayHaveFolded(key) && (await this.projections.store.holds(streamId, e))) {
+            held.add(key);
+            outcome[i]!.duplicates.push(e);
+          } else {
             seen.add(key);
             fresh.push(e);
             outcome[i]!.accepted.push(e);
-            if (unknown || !landsInTail(doc, e)) beforeCut = true;
+            if (unknown || !lands) beforeCut = true;
           }
         }
       }
@@ -177,21 +184,6 @@ export class EventRecorder {
         head = { ...head, doc };
       }
     }
-  }
-
-  /**
-   * Events landing after the cut that the snapshot's filter says it may have folded (a CRM resending one
-   * with another time): settled by asking the stream, one query each; usually there are none.
-   */
-  private async foldedUnderAnotherTime(doc: ProjectionDocument, batch: Waiting[]): Promise<Set<string>> {
-    const held = new Set<string>();
-    for (const w of batch)
-      for (const e of w.events) {
-        const key = idempotencyKey(e);
-        if (held.has(key) || !landsInTail(doc, e) || inTail(doc, e) || !mayHaveFoldedEvent(doc, e)) continue;
-        if (await this.projections.store.holds(doc.streamId, e)) held.add(key);
-      }
-    return held;
   }
 
   /** The common case: 1 create, 1 etag-checked replace (plus 1 read when the head was not cached). */

@@ -1,8 +1,8 @@
 // Which idempotency keys a head's snapshot has folded, kept in a fixed-size Bloom filter so the head
 // stays bounded however long the stream grows. The tail's keys are exact; for an event landing after
-// the cut the filter answers "certainly new" or "maybe folded before" — and a maybe is settled exactly
-// by reading the stream (the recorder's before-the-cut path). So a CRM resending an event with another
-// `time` is caught, at the price of an occasional stream read, never a double.
+// the cut the filter answers "certainly new" or "maybe folded before" — and the recorder settles a maybe
+// exactly with one query in the stream's partition (EventStore.holds). So a CRM resending an event with
+// another `time` is caught, at the price of an occasional query, never a double.
 import { createHash } from "node:crypto";
 
 /** 16,384 bits (2 KiB, 2,732 base64 characters) and 4 probes: ~0.2% maybes at 1,000 folded events. */
@@ -39,11 +39,10 @@ export function withFoldedKeys(filter: FoldedKeys, keys: Iterable<string>): Fold
 }
 
 /**
- * False when `key` was certainly never added; true when it may have been. An absent filter (a head
- * written before filters existed) knows nothing, so everything may have been folded.
+ * A test of keys against the filter, decoded once: false when a key was certainly never added, true
+ * when it may have been.
  */
-export function mayHaveFolded(filter: FoldedKeys | undefined, key: string): boolean {
-  if (filter === undefined) return true;
+export function foldedKeysTest(filter: FoldedKeys): (key: string) => boolean {
   const bits = Buffer.from(filter, "base64");
-  return probes(key).every((p) => (bits[p >> 3]! & (1 << (p & 7))) !== 0);
+  return (key) => probes(key).every((p) => (bits[p >> 3]! & (1 << (p & 7))) !== 0);
 }

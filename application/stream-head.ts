@@ -10,7 +10,7 @@ import {
   verdictAt,
 } from "../domain/fold.ts";
 import type { PairState } from "../domain/pair-state.ts";
-import { type FoldedKeys, mayHaveFolded, NO_FOLDED_KEYS, withFoldedKeys } from "./folded-keys.ts";
+import { type FoldedKeys, foldedKeysTest, NO_FOLDED_KEYS, withFoldedKeys } from "./folded-keys.ts";
 import { idempotencyKey } from "./idempotency.ts";
 import { extendScoringFacts, NO_SCORING_FACTS, SCORED_TYPES } from "./scoring-facts.ts";
 import {
@@ -140,23 +140,24 @@ function compacted<D extends ProjectionDocument>(doc: D, tail: TimedEvent[], now
   return { ...doc, snapshot: { ...snapshot, scoring }, tail: rest };
 }
 
+/** A snapshot written before snapshots kept their folded keys: only a refold from the streams can tell. */
+const foldsUnknown = (snapshot: Snapshot): boolean =>
+  snapshot.cut !== null && snapshot.foldedKeys === undefined;
+export const foldedKeysUnknown = (doc: ProjectionDocument): boolean => foldsUnknown(doc.snapshot);
+
 /** The snapshot's folded keys with `own` added; unknown stays unknown until a refold from the streams. */
 function foldedKeysWith(snapshot: Snapshot, own: readonly EngagementEvent[]): FoldedKeys | undefined {
-  if (snapshot.cut !== null && snapshot.foldedKeys === undefined) return undefined;
+  if (foldsUnknown(snapshot)) return undefined;
   return withFoldedKeys(snapshot.foldedKeys ?? NO_FOLDED_KEYS, own.map(idempotencyKey));
 }
 
 /**
- * Whether an event of this stream that lands after the cut may already be folded into the snapshot
- * (a resend with another time): the recorder then settles it against the stream itself.
+ * Which idempotency keys of this stream the snapshot may have folded (a resend with another time lands
+ * after the cut): the recorder settles a "maybe" against the stream itself. Only for known folds.
  */
-/** A head written before snapshots kept their folded keys: only a refold from the streams can tell. */
-export const foldedKeysUnknown = (doc: ProjectionDocument): boolean =>
-  doc.snapshot.cut !== null && doc.snapshot.foldedKeys === undefined;
-
-export function mayHaveFoldedEvent(doc: ProjectionDocument, e: EngagementEvent): boolean {
-  if (doc.snapshot.cut === null) return false;
-  return mayHaveFolded(doc.snapshot.foldedKeys, idempotencyKey(e));
+export function mayHaveFoldedKey(doc: ProjectionDocument): (key: string) => boolean {
+  const { cut, foldedKeys } = doc.snapshot;
+  return cut === null || foldedKeys === undefined ? () => false : foldedKeysTest(foldedKeys);
 }
 
 /**
