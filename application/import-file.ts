@@ -1,6 +1,6 @@
 // The board's Import: an NDJSON export (one CloudEvent a line) checked whole, dry-run through the same
 // code as `npm run evaluate`, then stored through ingestion. One bad line stores nothing.
-import { inspectJson } from "../domain/event-limits.ts";
+import { parseExactJson } from "../domain/event-limits.ts";
 import { type EngagementEvent, streamKindOf, validateEvent } from "../domain/events.ts";
 import type { PairState } from "../domain/pair-state.ts";
 import { evaluateLines } from "./evaluate-file.ts";
@@ -21,20 +21,17 @@ export function checkLines(text: string, partnerId: string): ImportCheck {
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = i + 1;
     if (raw.trim() === "") return;
-    let json: unknown;
-    try {
-      json = JSON.parse(raw);
-    } catch (error) {
-      errors.push({ line, path: "$", message: `not JSON (${(error as Error).message})` });
+    // What JSON.parse would lose (duplicate keys, inexact numbers, __proto__) and the limits, as POST /events.
+    const read = parseExactJson(raw);
+    if (read.kind === "not-json") {
+      errors.push({ line, path: "$", message: `not JSON (${read.message})` });
       return;
     }
-    // What JSON.parse lost (duplicate keys, inexact numbers, __proto__) and the per-event limits, as POST /events.
-    const beyond = inspectJson(raw);
-    if (beyond.length > 0) {
-      for (const e of beyond) errors.push({ line, ...e });
+    if (read.kind === "inexact") {
+      for (const e of read.errors) errors.push({ line, ...e });
       return;
     }
-    const v = validateEvent(json);
+    const v = validateEvent(read.value);
     if (!v.ok) for (const e of v.errors) errors.push({ line, ...e });
     else if (v.event.partnerid !== partnerId)
       errors.push({ line, path: "$.partnerid", message: `this key writes for partner ${partnerId} only` });

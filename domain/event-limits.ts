@@ -25,6 +25,24 @@ export const LIMITS = {
 
 export type Limits = { readonly [K in keyof typeof LIMITS]: number };
 
+/** JSON text read exactly: the value, or why JSON.parse failed, or what it would lose or what passes the limits. */
+export type ExactJson =
+  | { kind: "value"; value: unknown }
+  | { kind: "not-json"; message: string }
+  | { kind: "inexact"; errors: FieldError[] };
+
+/** JSON.parse, then inspectJson: the one way a JSON text is read where nothing may be lost. */
+export function parseExactJson(text: string, limits: Limits = LIMITS): ExactJson {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { kind: "not-json", message: (error as Error).message };
+  }
+  const errors = inspectJson(text, limits);
+  return errors.length > 0 ? { kind: "inexact", errors } : { kind: "value", value };
+}
+
 /**
  * For JSON that is not an event (a CRM's body, JSON text inside one of its fields): only what JSON.parse
  * would lose is refused (a duplicate key, an inexact number, `__proto__`), within a delivery's size; the

@@ -2,7 +2,7 @@
 // decoded (strictly: JSON is UTF-8, and a replacement character would change what was signed).
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import { problemOf } from "../application/problem.ts";
-import { inspectJson } from "../domain/event-limits.ts";
+import { parseExactJson } from "../domain/event-limits.ts";
 
 export class BodyTooLarge extends Error {}
 
@@ -82,18 +82,14 @@ export function eventsJson(bytes: Uint8Array): { parsed: unknown } | { response:
         errors: [{ path: "$", message: "not valid UTF-8" }],
       }),
     };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
+  const read = parseExactJson(text);
+  if (read.kind === "not-json")
     return {
       response: problemOf("invalid-request", {
         detail: "The body is not JSON.",
-        errors: [{ path: "$", message: (error as Error).message }],
+        errors: [{ path: "$", message: read.message }],
       }),
     };
-  }
-  const beyond = inspectJson(text);
-  if (beyond.length > 0) return { response: problemOf("invalid-event", { errors: beyond }) };
-  return { parsed };
+  if (read.kind === "inexact") return { response: problemOf("invalid-event", { errors: read.errors }) };
+  return { parsed: read.value };
 }

@@ -1,7 +1,7 @@
 // POST /api/sources/{source}/deliveries: authenticate per the source, translate the CRM's format into
 // CloudEvents record by record, then validate and ingest them exactly as POST /api/events does.
 import { createHash } from "node:crypto";
-import { EXACTNESS_ONLY, inspectJson } from "../../domain/event-limits.ts";
+import { EXACTNESS_ONLY, type ExactJson, inspectJson, parseExactJson } from "../../domain/event-limits.ts";
 import { type FieldError, validateEvent } from "../../domain/events.ts";
 import { type Ingestion, MAX_BATCH } from "../ingestion.ts";
 import { type Correlation, correlatedIngestion, counters } from "../telemetry.ts";
@@ -132,23 +132,19 @@ export class SourceDeliveries {
     now: Date,
     ingestion: Ingestion,
   ): Promise<DeliveryOutcome> {
-    let parsed: unknown;
-    let text: string;
+    let read: ExactJson;
     try {
-      text = new TextDecoder("utf-8", { fatal: true }).decode(request.body);
-      parsed = JSON.parse(text);
+      // What JSON.parse would lose and the event limits, exactly as POST /events checks them.
+      read = parseExactJson(new TextDecoder("utf-8", { fatal: true }).decode(request.body));
     } catch (error) {
-      return {
-        kind: "unreadable",
-        errors: [{ path: "$", message: `not UTF-8 JSON: ${(error as Error).message}` }],
-      };
+      read = { kind: "not-json", message: (error as Error).message };
     }
-    // What JSON.parse lost and the event limits, exactly as POST /events checks them.
-    const lost = inspectJson(text);
-    if (lost.length > 0) return { kind: "unreadable", errors: lost };
-    const outcome = await ingestion.ingest(parsed, source.partnerId);
+    if (read.kind === "not-json")
+      return { kind: "unreadable", errors: [{ path: "$", message: `not UTF-8 JSON: ${read.message}` }] };
+    if (read.kind === "inexact") return { kind: "unreadable", errors: read.errors };
+    const outcome = await ingestion.ingest(read.value, source.partnerId);
     if (outcome.kind === "invalid") {
-      this.activity.count(source.name, now, { refused: Array.isArray(parsed) ? parsed.length : 1 });
+      this.activity.count(source.name, now, { refused: Array.isArray(read.value) ? read.value.length : 1 });
       return { kind: "refused", errors: outcome.errors };
     }
     if (outcome.kind === "forbidden") return { kind: "forbidden", errors: outcome.errors };
@@ -204,17 +200,13 @@ function readText(format: Exclude<SourceFormat, "cloudevents">, body: Uint8Array
   }
   const crm: CrmFormat = CRM_FORMATS[format];
   if (crm.body === "text") return crm.read(text);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    return { ok: false, errors: [{ path: "$", message: `not JSON: ${(error as Error).message}` }] };
-  }
   // A CRM's body is not an event: only what JSON.parse would lose (a duplicate key, an inexact number,
   // __proto__) is refused here, with the delivery's own size; the events it maps to meet the event limits.
-  const lost = inspectJson(text, EXACTNESS_ONLY);
-  if (lost.length > 0) return { ok: false, errors: lost };
-  return crm.read(parsed);
+  const read = parseExactJson(text, EXACTNESS_ONLY);
+  if (read.kind === "not-json")
+    return { ok: false, errors: [{ path: "$", message: `not JSON: ${read.message}` }] };
+  if (read.kind === "inexact") return { ok: false, errors: read.errors };
+  return crm.read(read.value);
 }
 
 function translateSafely(...args: Parameters<typeof translate>): ReturnType<typeof translate> {

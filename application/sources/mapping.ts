@@ -2,7 +2,7 @@
 // into one CloudEvent. Small on purpose: field paths, constants, value maps, conversions, an id template.
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { inspectJson } from "../../domain/event-limits.ts";
+import { parseExactJson } from "../../domain/event-limits.ts";
 import type { FieldError } from "../../domain/events.ts";
 import { parsePath, read } from "./path.ts";
 
@@ -257,16 +257,12 @@ function convert(value: unknown, as: Conversion, path: string): unknown {
     }
     case "json": {
       if (typeof value !== "string") return value;
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(value);
-      } catch {
-        throw new Refusal(path, "expected JSON text");
-      }
       // What JSON.parse would lose (duplicate keys, inexact numbers, __proto__), as POST /events refuses it.
-      const lost = inspectJson(value)[0];
-      if (lost) throw new Refusal(`${path}${lost.path.slice(1)}`, lost.message);
-      return parsed;
+      const read = parseExactJson(value);
+      if (read.kind === "not-json") throw new Refusal(path, "expected JSON text");
+      if (read.kind === "inexact")
+        throw new Refusal(`${path}${read.errors[0]!.path.slice(1)}`, read.errors[0]!.message);
+      return read.value;
     }
     case "instant":
     case "date": {

@@ -2,7 +2,7 @@
 // holding JSON (a Dataverse multiline column, a HubSpot property) reads inside it, so a column that
 // carries an event's payload needs no extra syntax. JSON text that JSON.parse would read inexactly (a
 // duplicate key, an inexact number) is not read: the field is then missing, and the record refused.
-import { EXACTNESS_ONLY, inspectJson } from "../../domain/event-limits.ts";
+import { EXACTNESS_ONLY, parseExactJson } from "../../domain/event-limits.ts";
 
 export type Segment = string | number;
 
@@ -44,12 +44,8 @@ export function read(root: unknown, segments: readonly Segment[]): unknown {
 /** JSON text inside a field, read only when JSON.parse keeps all of it (no duplicate key, no inexact number). */
 function parseJsonObject(text: string): unknown {
   if (!/^\s*[[{]/.test(text)) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(text);
-    return inspectJson(text, EXACTNESS_ONLY).length === 0 ? parsed : undefined;
-  } catch {
-    return undefined;
-  }
+  const read = parseExactJson(text, EXACTNESS_ONLY);
+  return read.kind === "value" ? read.value : undefined;
 }
 
 /** Replaces the leading `$` of a record-relative path with where the record sits in the delivery. */
