@@ -17,7 +17,7 @@ const JSON_TYPES = ["application/json", "application/cloudevents+json", "applica
  * How long a delivery may wait for the store (throttled, retrying, queued behind its stream) before
  * the CRM is told to send it again. The work goes on; if it lands, the resend is a duplicate (202).
  */
-export const DELIVERY_DEADLINE_MS = 20_000;
+const DELIVERY_DEADLINE_MS = 20_000;
 
 function withinDeadline<T>(work: Promise<T>): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;

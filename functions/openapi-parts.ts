@@ -1,6 +1,8 @@
 // Small builders for the OpenAPI document, so each route states only what is its own: summary,
 // parameters, body, the answers it gives and the problems it can answer.
 
+import { z } from "zod";
+
 const problemRef = { $ref: "#/components/schemas/Problem" };
 
 /** The RFC 9457 problem answers a route can give, by status. */
@@ -20,6 +22,12 @@ export const inQuery = (name: string, schema: unknown = { type: "string" }, desc
   schema,
   ...(description ? { description } : {}),
 });
+
+/** The optional query parameters a zod object schema validates, in its order. */
+export const queryParamsOf = (schema: z.ZodObject) =>
+  Object.entries(z.toJSONSchema(schema, { io: "input" }).properties ?? {}).map(([name, property]) =>
+    inQuery(name, property),
+  );
 
 /** A path parameter. */
 export const inPath = (name: string, schema: unknown = { type: "string" }) => ({

@@ -4,17 +4,24 @@ import { z } from "zod";
 import { AlertQuery } from "../application/alert-queries.ts";
 import { EVENT_SCHEMAS, POE_DOCUMENT_KINDS } from "../domain/events.ts";
 import { json } from "./http.ts";
-import { answer, asOfQuery, body, get, inPath, inQuery, pairPath, post, problems } from "./openapi-parts.ts";
+import {
+  answer,
+  asOfQuery,
+  body,
+  get,
+  inPath,
+  inQuery,
+  pairPath,
+  post,
+  problems,
+  queryParamsOf,
+} from "./openapi-parts.ts";
 import { pairStateSchemas } from "./pair-state-openapi.ts";
 import { PairListQuery } from "./pairs.ts";
 import { defineHttp } from "./registry.ts";
 import { sourcePaths, sourceSchemas } from "./sources-openapi.ts";
 
 let cached: unknown;
-// The alert filters' schemas come from the zod schema the handler validates with (one declaration).
-const ALERT_QUERY = { properties: {}, ...z.toJSONSchema(AlertQuery, { io: "input" }) } as {
-  properties: Record<string, unknown>;
-};
 
 export function openApiDocument(): unknown {
   if (cached) return cached;
@@ -24,9 +31,6 @@ export function openApiDocument(): unknown {
     schemas[type] = z.toJSONSchema(schema, { target: "draft-2020-12", unrepresentable: "any", io: "input" });
   }
   const eventRef = { oneOf: Object.keys(schemas).map((t) => ({ $ref: `#/components/schemas/${t}` })) };
-  const queryParams = Object.entries(z.toJSONSchema(PairListQuery, { io: "input" }).properties ?? {}).map(
-    ([name, schema]) => inQuery(name, schema),
-  );
   cached = {
     openapi: "3.1.0",
     info: {
@@ -84,7 +88,7 @@ export function openApiDocument(): unknown {
         },
       }),
       "/pairs": get("The caller's pairs", {
-        parameters: queryParams,
+        parameters: queryParamsOf(PairListQuery),
         answers: { 200: answer("A page of pair states"), ...problems(400, 401) },
       }),
       "/pairs/{tenantId}/{workload}": get("One pair's state (contract/STATE.md)", {
@@ -132,15 +136,8 @@ export function openApiDocument(): unknown {
         answers: { 200: answer("Markdown", { "text/markdown": { type: "string" } }), ...problems(401, 404) },
       }),
       "/alerts": get("Claim-window alerts, newest first", {
-        parameters: [
-          "since",
-          "windowCode",
-          "tenantId",
-          "workload",
-          "deliveryStatus",
-          "limit",
-          "continuationToken",
-        ].map((name) => inQuery(name, ALERT_QUERY.properties[name] ?? { type: "string" })),
+        // From the zod schema the handler validates with (one declaration).
+        parameters: queryParamsOf(AlertQuery),
         answers: { 200: answer("A page of alerts"), ...problems(400, 401) },
       }),
       "/designations/security": get(

@@ -173,13 +173,13 @@ function guardRetried<A extends unknown[]>(
   };
 }
 
-export const guardTimer = (name: string, handler: TimerFunction): TimerFunction =>
+const guardTimer = (name: string, handler: TimerFunction): TimerFunction =>
   guardRetried<[Timer]>(name, "timer", handler, () => ({
     attributes: {},
     onFailure: `${name} run failed (retried per its policy, else at the next schedule):`,
   }));
 
-export const guardChangeFeed = (name: string, handler: ChangeFeedFunction): ChangeFeedFunction =>
+const guardChangeFeed = (name: string, handler: ChangeFeedFunction): ChangeFeedFunction =>
   guardRetried<[unknown[]]>(name, "cosmosChangeFeed", handler, (correlation, documents) => {
     annotate(correlation, changeFeedCorrelation(documents));
     return {

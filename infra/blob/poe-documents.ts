@@ -27,16 +27,7 @@ import {
 } from "./document-names.ts";
 import { ReadLinkSigner } from "./read-links.ts";
 
-// The port's types are application/'s; re-exported so existing imports keep working.
-export {
-  DEFAULT_MAX_DOCUMENT_BYTES,
-  type DocumentMetadata,
-  type FileAcceptance,
-  type OpenedDocument,
-  type StoreDocument,
-  type StoredDocument,
-} from "../../application/ports/poe-documents.ts";
-export { DocumentStorageFailed, POE_CONTAINER } from "./document-names.ts";
+export { DocumentStorageFailed } from "./document-names.ts";
 
 /**
  * POE documents in a private Blob container, one blob per upload:

@@ -57,12 +57,6 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Throws DataFolderInUse when another live process holds the folder (a check before the slow start). */
-export function assertDataFolderFree(dir: string): void {
-  const holder = readPid(join(dir, "lock"));
-  if (holder !== undefined && holder !== process.pid && alive(holder)) throw new DataFolderInUse(dir, holder);
-}
-
 /**
  * One host per folder: two would each replay and compact the same journal. A lock left by a host that was
  * killed names a dead pid and is taken over.

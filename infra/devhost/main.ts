@@ -4,7 +4,6 @@
 import { createServer } from "node:net";
 import { join } from "node:path";
 import {
-  assertDataFolderFree,
   blobFolder,
   clearData,
   DataFolderInUse,
@@ -36,21 +35,19 @@ await new Promise<void>((resolve) => {
 });
 
 try {
-  assertDataFolderFree(dataDir);
+  lockDataFolder(dataDir);
 } catch (error) {
   if (error instanceof DataFolderInUse) fail(`${error.message}; stop it first or set TRACKER_DATA_DIR.`);
   throw error;
 }
 
 // The emulators start now, on their own data, while the application's modules load below.
-lockDataFolder(dataDir);
 if (fresh) clearData(dataDir);
 const { startCosmosEmulator } = await import("../emulators/cosmos.ts");
 const { startAzurite } = await import("../emulators/azurite.ts");
 const emulators = {
-  ...(process.env.COSMOS_ENDPOINT && process.env.COSMOS_KEY
-    ? {}
-    : { cosmos: startCosmosEmulator({ dataDir }) }),
+  // As cosmosFromEnv decides: an endpoint without a key is real Cosmos reached with Entra ID.
+  ...(process.env.COSMOS_ENDPOINT ? {} : { cosmos: startCosmosEmulator({ dataDir }) }),
   ...(process.env.STORAGE_CONNECTION_STRING
     ? {}
     : { azurite: startAzurite({ location: blobFolder(dataDir) }) }),

@@ -14,8 +14,6 @@ import { azureCredential } from "../identity.ts";
 import { logLine } from "./log.ts";
 import { exportingTracer, TRACER_NAME } from "./tracer.ts";
 
-export { TRACER_NAME };
-
 export interface TelemetryHandle {
   flush(): Promise<void>;
   shutdown(): Promise<void>;
