@@ -18,6 +18,7 @@ import { extendScoringFacts, type ScoringFacts } from "./scoring-facts.ts";
 import {
   eventsAfterCut,
   type Format2Head,
+  isPairEvent,
   type LegacyHead,
   type PairDocument,
   type PartnerDocument,
@@ -91,7 +92,7 @@ export function entriesOf(source: string, s: SourceState, rules: RuleSetOn): Led
  */
 export function scoringFactsOfHead(stored: StoredPairHead): ScoringFacts {
   const head = upgradeHead(stored as PairDocument, new Date()) as PairDocument;
-  const own = head.tail.filter((e) => "workload" in e && e.workload);
+  const own = head.tail.filter(isPairEvent);
   // The version that last changed them, so an event that cannot change them writes nothing downstream.
   const version = head.scoringVersion ?? head.version;
   return { ...extendScoringFacts(head.snapshot.scoring, own), version };

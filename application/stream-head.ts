@@ -63,8 +63,13 @@ const afterCut = (t: TimedEvent, cut: Cut | null) =>
     event: { source: cut.source, id: cut.id },
     date: "",
   } as TimedEvent) > 0;
+/** Whether an event is a pair's own (it names a workload): a pair head's tail holds its tenant's too. */
+export const isPairEvent = (e: EngagementEvent): boolean => "workload" in e && Boolean(e.workload);
+/** The events of a head's own stream among `events` (all of them for a tenant head). */
+const ownEvents = (docType: ProjectionDocument["docType"], events: EngagementEvent[]) =>
+  docType === "tenant" ? events : events.filter(isPairEvent);
 /** Distinct within a stream: a pair head's tail holds its tenant's events as well. */
-const tailKey = (e: EngagementEvent) => ("workload" in e && e.workload ? "p" : "t") + idempotencyKey(e);
+const tailKey = (e: EngagementEvent) => (isPairEvent(e) ? "p" : "t") + idempotencyKey(e);
 
 /** Whether appending these events can change a pair's scoring facts (scoring-facts.ts reads only these types). */
 export const changesScoring = (events: readonly EngagementEvent[]) =>
@@ -125,9 +130,11 @@ function compacted<D extends ProjectionDocument>(doc: D, tail: TimedEvent[], now
   k = Math.max(k, tail.length - TAIL_HARD_MAX);
   if (k === 0) return { ...doc, tail: tail.map((t) => t.event) };
   const folded = tail.slice(0, k);
-  const events = folded.map((t) => t.event);
-  // A pair's tail holds its tenant's events too; only its own are keyed in its stream.
-  const own = doc.docType === "tenant" ? events : events.filter((e) => "workload" in e && e.workload);
+  // Only the stream's own events are keyed in it.
+  const own = ownEvents(
+    doc.docType,
+    folded.map((t) => t.event),
+  );
   const keys = foldedKeysWith(doc.snapshot, own);
   const snapshot: Snapshot = {
     cut: cutOf(folded.at(-1)!),
@@ -195,9 +202,10 @@ export function headFromStreams<D extends ProjectionDocument>(
   while (k > 0 && timeline[k - 1]!.timeMs > nowMs) k--;
   k = Math.max(k, timeline.length - TAIL_HARD_MAX);
   const folded = timeline.slice(0, k);
-  const foldedEvents = folded.map((t) => t.event);
-  const ownFolded =
-    base.docType === "tenant" ? foldedEvents : foldedEvents.filter((e) => "workload" in e && e.workload);
+  const ownFolded = ownEvents(
+    base.docType,
+    folded.map((t) => t.event),
+  );
   const snapshot: Snapshot = {
     cut: k > 0 ? cutOf(folded.at(-1)!) : null,
     fold: foldEvents(folded),

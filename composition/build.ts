@@ -1,5 +1,5 @@
-// The composition root: the one module of application/ that wires infra/ adapters into the use
-// cases (declared in .dependency-cruiser.cjs). services.ts keeps the per-process registry.
+// The composition root: wires infra/ adapters into application/'s use cases (composition/ is the one
+// folder that may import both; .dependency-cruiser.cjs). services.ts keeps the per-process registry.
 
 import { Access, type AccessConfig } from "../application/access.ts";
 import { AlertCalendar, type AlertDocument, ClaimWindows } from "../application/claim-windows.ts";

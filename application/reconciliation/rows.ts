@@ -182,10 +182,12 @@ function tenantOf(customerId: string | undefined, idType: string | undefined, ct
   };
 }
 
-const KNOWN_COLUMNS: Record<ReportKind, ReadonlySet<string>> = {
-  earnings: new Set(Object.keys(EarningRow.shape)),
-  "ineligible-usage": new Set(Object.keys(IneligibleRow.shape)),
-  claims: new Set(Object.keys(ClaimRow.shape)),
+/** Each report's known columns by lower-cased header: downloads vary the case. */
+const byLowerCase = (shape: object) => new Map(Object.keys(shape).map((k) => [k.toLowerCase(), k]));
+const KNOWN_COLUMNS: Record<ReportKind, ReadonlyMap<string, string>> = {
+  earnings: byLowerCase(EarningRow.shape),
+  "ineligible-usage": byLowerCase(IneligibleRow.shape),
+  claims: byLowerCase(ClaimRow.shape),
 };
 
 /** Maps one CSV record (header name → cell) of `kind` to its events, a problem, or why it is unplaced. */
@@ -196,8 +198,7 @@ export function rowToEvents(
   ctx: RowContext,
 ): RowOutcome {
   // Match by name whatever the case the download uses; keep the rest.
-  const known = KNOWN_COLUMNS[kind];
-  const byLower = new Map([...known].map((k) => [k.toLowerCase(), k]));
+  const byLower = KNOWN_COLUMNS[kind];
   const input: Record<string, string> = {};
   const columns: Record<string, string> = {};
   for (const [name, value] of Object.entries(record)) {
