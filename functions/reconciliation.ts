@@ -4,7 +4,7 @@
 import { Readable } from "node:stream";
 import { problemOf } from "../application/problem.ts";
 import { importExport } from "../application/reconciliation/import.ts";
-import { isMonth, reconciliationOf, tpidsOf } from "../application/reconciliation/report.ts";
+import { isMonth, reconciliationOf, reportWindow, tpidsOf } from "../application/reconciliation/report.ts";
 import { correlatedIngestion } from "../application/telemetry.ts";
 import { services } from "../composition/services.ts";
 import { reconciliationCsv } from "../domain/reconciliation.ts";
@@ -17,8 +17,11 @@ const MAX_IMPORT_BYTES = 256 * 1024 * 1024;
 export const getReconciliation = forKeyHolder(async (request, partnerId) => {
   const { projections, clock } = await services();
   const now = clock().toISOString();
-  const from = request.query.get("from") ?? `${Number(now.slice(0, 4)) - 1}${now.slice(4, 7)}`;
-  const to = request.query.get("to") ?? now.slice(0, 7);
+  const { from, to } = reportWindow(
+    new Date(now),
+    request.query.get("from") ?? undefined,
+    request.query.get("to") ?? undefined,
+  );
   const format = request.query.get("format") ?? "json";
   const errors = [
     ...(isMonth(from) ? [] : [{ path: "$.query.from", message: "expected a month YYYY-MM" }]),

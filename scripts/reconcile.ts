@@ -6,7 +6,13 @@
 import { closeSync, createReadStream, existsSync, openSync, readSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { importExport } from "../application/reconciliation/import.ts";
-import { isMonth, reconciliationOf, totalsText, tpidsOf } from "../application/reconciliation/report.ts";
+import {
+  isMonth,
+  reconciliationOf,
+  reportWindow,
+  totalsText,
+  tpidsOf,
+} from "../application/reconciliation/report.ts";
 import { reportKindOf } from "../application/reconciliation/rows.ts";
 import { servicesFromEnv } from "../composition/from-env.ts";
 import { reconciliationCsv } from "../domain/reconciliation.ts";
@@ -34,8 +40,7 @@ for (let i = 0; i < args.length; i++) {
 for (const name of flags.keys())
   if (!["from", "to", "out", "partner"].includes(name)) fail(`unknown option --${name}`);
 const now = new Date().toISOString();
-const to = flags.get("to") ?? now.slice(0, 7);
-const from = flags.get("from") ?? `${Number(to.slice(0, 4)) - 1}${to.slice(4, 7)}`;
+const { from, to } = reportWindow(new Date(now), flags.get("from"), flags.get("to"));
 if (!isMonth(from) || !isMonth(to) || from > to)
   fail(`--from ${from} --to ${to}: expected months YYYY-MM, from <= to`);
 for (const f of files) if (!existsSync(f)) fail(`${f}: no such file`);

@@ -14,6 +14,12 @@ import type { PairDocument } from "../stream-head.ts";
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 export const isMonth = (s: string) => MONTH.test(s);
 
+/** The months a report covers when not given: up to this month, and the twelve before `to`. */
+export function reportWindow(now: Date, from?: string, to?: string): { from: string; to: string } {
+  const until = to ?? now.toISOString().slice(0, 7);
+  return { from: from ?? `${Number(until.slice(0, 4)) - 1}${until.slice(4, 7)}`, to: until };
+}
+
 export interface ReconciliationRequest {
   partnerId: string;
   /** First and last month, `YYYY-MM`, inclusive. */

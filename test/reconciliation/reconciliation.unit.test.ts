@@ -2,6 +2,7 @@
 // every pair's month gets the reason the data shows, bad rows and unplaced rows are named by line.
 import { parse } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
+import { reportWindow } from "../../application/reconciliation/report.ts";
 import { type ReportKind, reportKindOf, rowToEvents } from "../../application/reconciliation/rows.ts";
 import { type EngagementEvent, pairStreamId, streamKindOf, tenantStreamId } from "../../domain/events.ts";
 import { pairTimeline } from "../../domain/fold.ts";
@@ -180,5 +181,14 @@ describe("reconciliation per pair and month", () => {
       (l) => l.tenantId === T.A && l.month === "2025-07",
     )!;
     expect(july).toMatchObject({ reportedAmountUSD: 150, reportedUnits: 30, reason: "paid" });
+  });
+});
+
+describe("the months a report covers", () => {
+  it("defaults to the twelve months up to `to`, or up to this month", () => {
+    const now = new Date("2026-01-15T12:00:00Z");
+    expect(reportWindow(now)).toEqual({ from: "2025-01", to: "2026-01" });
+    expect(reportWindow(now, undefined, "2024-06")).toEqual({ from: "2023-06", to: "2024-06" });
+    expect(reportWindow(now, "2025-03")).toEqual({ from: "2025-03", to: "2026-01" });
   });
 });
